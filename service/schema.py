@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -57,11 +58,13 @@ class ModelSummary(_Strict):
     disagreements: list[ModelDisagreement]
 
 
+@cache
 def model_json_schema() -> dict[str, Any]:
     """The JSON schema sent as ``response_format``: accepted by OpenAI strict structured outputs."""
     return ModelSummary.model_json_schema()
 
 
+@cache
 def schema_hash() -> str:
     """A short, stable hash of the model-facing schema; cassettes and caches are keyed on it."""
     canonical = json.dumps(model_json_schema(), sort_keys=True, separators=(",", ":"))

@@ -1,0 +1,46 @@
+"""Scrub secrets from any text that may leave the process: logs, error bodies, recordings."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+REDACTED = "[REDACTED]"
+
+_PATTERNS = [
+    re.compile(r"sk-[A-Za-z0-9_\-*]{8,}"),  # OpenAI-style keys, also masked echoes "sk-ab***yz"
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=\-]{8,}"),
+    re.compile(r"(?i)((?:api[-_]?key|authorization|x-api-key)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]{8,}"),
+    re.compile(r"(?i)\b((?:org|proj)-[A-Za-z0-9]{8,})"),
+]
+
+
+def redact(text: str) -> str:
+    """Replace anything that looks like a key, bearer token or org/project id."""
+    for pattern in _PATTERNS:
+        text = pattern.sub(
+            lambda m: (m.group(1) if m.re.groups and m.group(1) != m.group(0) else "") + REDACTED,
+            text,
+        )
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that scrubs the formatted message of every record it sees."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr at ``level``, with every handler's records scrubbed of secrets."""
+    handler = logging.StreamHandler()
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())

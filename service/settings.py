@@ -1,0 +1,130 @@
+"""Every setting Concord reads, in one pydantic-settings class.
+
+Precedence, highest first: constructor arguments (CLI flags), environment variables
+(``CONCORD_*``, plus the providers' usual key variables such as ``OPENAI_API_KEY``), then a
+``concord.toml`` file in the working directory (or at ``CONCORD_CONFIG``). Secrets are
+``SecretStr`` so they never show up in a repr, a log line or an error body.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def _key(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class ApiSettings(BaseModel):
+    """The HTTP service's own limits and switches (``CONCORD_API__*``)."""
+
+    api_keys: list[SecretStr] = Field(
+        default_factory=list, description="Bearer tokens accepted; empty turns auth off."
+    )
+    max_body_bytes: int = Field(65_536, description="Largest request body accepted (413 above).")
+    max_in_flight: int = Field(4, description="Model calls running at once.")
+    max_queue: int = Field(64, description="Requests waiting for a slot; beyond this, 429.")
+    request_timeout_s: float = Field(300.0, description="Per-request budget, model time included.")
+    cache_entries: int = Field(256, description="Cached summaries kept in memory (0 disables).")
+    allowed_providers: list[str] = Field(
+        default_factory=list, description="Provider profiles a request may pick (empty: none)."
+    )
+    allowed_prompt_versions: list[str] = Field(
+        default_factory=list, description="Prompt versions a request may pick (empty: none)."
+    )
+
+
+class Settings(BaseSettings):
+    """Concord's configuration. See the README's configuration reference for every field."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CONCORD_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        populate_by_name=True,
+        toml_file="concord.toml",
+    )
+
+    model: str = Field(
+        "local",
+        description="Model id 'provider:model', or just 'provider' for the profile's default.",
+    )
+    base_url: str | None = Field(None, description="Override the provider profile's base URL.")
+    api_key: SecretStr | None = Field(None, description="Override the profile's key variable.")
+    prompt_version: str = Field("summarise/v1", description="Prompt template 'name/version'.")
+    prompts_dir: Path | None = Field(None, description="Where prompt files live (default: ./prompts or the installed copy).")
+    max_attempts: int = Field(3, ge=1, le=10, description="Tries when output breaks the schema.")
+    transient_retries: int = Field(
+        2, ge=0, le=10, description="Extra tries after a 429/5xx/connection fault, with backoff."
+    )
+    max_backoff_s: float = Field(20.0, description="Longest wait between transient retries.")
+    timeout_s: float = Field(180.0, description="Timeout for one model call.")
+    temperature: float = 0.0
+    max_tokens: int = Field(1536, description="Cap on generated tokens per call.")
+    grounding_policy: Literal["flag", "strict"] = Field(
+        "flag", description="'flag' keeps ungrounded items marked; 'strict' drops them."
+    )
+    fuzzy_threshold: float = Field(90.0, ge=0, le=100, description="Fuzzy quote match cut-off.")
+    max_article_chars: int = Field(
+        8_000, description="Longest article accepted; fits the embedded model's 4,096-token context."
+    )
+    local_threads: int | None = Field(None, description="CPU threads for the embedded model.")
+    cache_dir: Path = Field(
+        default_factory=lambda: Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+        / "concord",
+        description="Where the embedded model's assembled GGUF is kept.",
+    )
+    log_level: str = "WARNING"
+    log_article_text: bool = Field(False, description="Log article text at DEBUG (never at INFO).")
+
+    # Provider keys, read from the variables each provider documents.
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=_key("CONCORD_OPENAI_API_KEY", "OPENAI_API_KEY", "openai_api_key")
+    )
+    azure_api_key: SecretStr | None = Field(
+        None, validation_alias=_key("AZURE_OPENAI_API_KEY", "azure_api_key")
+    )
+    azure_endpoint: str | None = Field(
+        None, validation_alias=_key("AZURE_OPENAI_ENDPOINT", "azure_endpoint")
+    )
+    openrouter_api_key: SecretStr | None = Field(
+        None, validation_alias=_key("OPENROUTER_API_KEY", "openrouter_api_key")
+    )
+    vllm_api_key: SecretStr | None = Field(
+        None, validation_alias=_key("VLLM_API_KEY", "vllm_api_key")
+    )
+
+    api: ApiSettings = Field(default_factory=ApiSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("CONCORD_CONFIG", "concord.toml"))
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_path),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
