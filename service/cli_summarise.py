@@ -23,7 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="model id 'provider:model' or a model name")
     parser.add_argument("--prompt-version", help="prompt template, e.g. summarise/v1")
     parser.add_argument("--title", help="the article's headline, if it is not in the text")
-    parser.add_argument("--strict", action="store_true", help="drop items whose quotes are not found")
+    parser.add_argument(
+        "--strict", action="store_true", help="drop items whose quotes are not found"
+    )
     parser.add_argument("--compact", action="store_true", help="print JSON on one line")
 
 

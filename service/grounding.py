@@ -61,7 +61,7 @@ def normalise(text: str) -> tuple[str, list[int]]:
             out.append(" ")
             where.append(index - 1)
             pending_space = False
-        folded = "..." if char == "…" else char.translate(_FOLD).lower()
+        folded = "..." if char == "…" else char.translate(_FOLD).casefold()
         out.extend(folded)
         where.extend([index] * len(folded))
     return "".join(out), where
@@ -86,7 +86,7 @@ class Grounder:
         return normalise(self.article)
 
     def _span(self, start: int, length: int) -> tuple[int, int]:
-        folded, where = self._folded
+        where = self._folded[1]
         return where[start], where[start + length - 1] + 1
 
     def ground(self, quote: str) -> Evidence:
@@ -96,8 +96,12 @@ class Grounder:
             return Evidence(quote=quote)
         if (start := self.article.find(needle)) >= 0:
             return Evidence(
-                quote=quote, start=start, end=start + len(needle), grounded=True,
-                match="exact", score=100.0,
+                quote=quote,
+                start=start,
+                end=start + len(needle),
+                grounded=True,
+                match="exact",
+                score=100.0,
             )
         folded, _ = self._folded
         folded_needle, _ = normalise(needle)
@@ -115,7 +119,11 @@ class Grounder:
             if hit is not None and hit.dest_end > hit.dest_start:
                 start, end = self._span(hit.dest_start, hit.dest_end - hit.dest_start)
                 return Evidence(
-                    quote=quote, start=start, end=end, grounded=True, match="fuzzy",
+                    quote=quote,
+                    start=start,
+                    end=end,
+                    grounded=True,
+                    match="fuzzy",
                     score=round(hit.score, 1),
                 )
         return Evidence(quote=quote)
@@ -147,14 +155,19 @@ def ground_summary(
 
     participants = [
         Participant(
-            name=p.name, role=p.role, affiliation=p.affiliation, evidence=(ev := evidence(p.quotes)),
+            name=p.name,
+            role=p.role,
+            affiliation=p.affiliation,
+            evidence=(ev := evidence(p.quotes)),
             grounded=any(e.grounded for e in ev) and grounder.names(p.name),
         )
         for p in output.participants
     ]
     agreements = [
         Agreement(
-            statement=a.statement, parties=a.parties, evidence=(ev := evidence(a.quotes)),
+            statement=a.statement,
+            parties=a.parties,
+            evidence=(ev := evidence(a.quotes)),
             grounded=any(e.grounded for e in ev),
         )
         for a in output.agreements
@@ -169,7 +182,9 @@ def ground_summary(
         for d in output.disagreements
     ]
     items: list[list[Participant] | list[Agreement] | list[Disagreement]] = [
-        participants, agreements, disagreements
+        participants,
+        agreements,
+        disagreements,
     ]
     counts.flagged_items = sum(not item.grounded for group in items for item in group)
     if policy == "strict":

@@ -1,4 +1,5 @@
-"""One model call, the provider boundary: build the request, retry transient faults, translate errors.
+"""One model call, the provider boundary: build the request, retry transient faults, translate
+errors.
 
 Transient faults (429, 5xx, a dropped connection) are retried a bounded number of times with
 exponential backoff, honouring ``Retry-After``; a timeout is not retried, since its budget is
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import logging
 import random
 import time
@@ -77,7 +79,7 @@ def _backoff(attempt: int, cap: float) -> float:
     return float(random.uniform(0, min(cap, 0.5 * 2**attempt)))  # noqa: S311 - not crypto
 
 
-def _translate(exc: openai.OpenAIError, calls: int) -> ProviderError:
+def _translate(exc: openai.OpenAIError, calls: int) -> ProviderError:  # noqa: PLR0911 - one per kind
     """Map an ``openai`` exception onto Concord's hierarchy; the detail is redacted."""
     if isinstance(exc, openai.APITimeoutError):
         return ProviderTimeout("the model provider did not answer in time", attempts=calls)
@@ -96,8 +98,10 @@ def _translate(exc: openai.OpenAIError, calls: int) -> ProviderError:
         if status == 504:
             return ProviderTimeout("the model provider timed out (504)", attempts=calls)
         kind = "failed" if status >= 500 else "rejected the request"
+        body = exc.body if isinstance(exc.body, dict) else {}
+        message = str(body.get("message") or exc.message)
         return ProviderError(
-            f"the model provider {kind} ({status}): {redact(_short(exc.message))}", attempts=calls
+            f"the model provider {kind} ({status}): {redact(_short(message))}", attempts=calls
         )
     return ProviderError(f"the model provider failed: {type(exc).__name__}", attempts=calls)
 
@@ -119,7 +123,7 @@ def _is_transient(exc: openai.OpenAIError) -> bool:
 async def call_model(
     model: ConnectedModel, messages: list[dict[str, str]], options: CallOptions
 ) -> Completion:
-    """Ask ``model`` once for a chat completion, retrying transient faults; never raises openai's."""
+    """Ask ``model`` for one chat completion, retrying transient faults; raises only Concord's."""
     request: dict[str, Any] = {
         "model": model.model,
         "messages": messages,
@@ -136,6 +140,11 @@ async def call_model(
         calls += 1
         try:
             response = await model.client.chat.completions.create(**request)
+        except json.JSONDecodeError:
+            # openai lets this escape when a 200 says application/json but is not JSON
+            raise ProviderError(
+                "the model provider sent a malformed response", attempts=calls
+            ) from None
         except openai.OpenAIError as exc:
             error = _translate(exc, calls)
             if not _is_transient(exc) or calls > options.transient_retries:
@@ -144,7 +153,9 @@ async def call_model(
             if wait is not None and wait > options.max_backoff_s:
                 raise error from None  # the provider asks for longer than we may wait
             wait = _backoff(calls, options.max_backoff_s) if wait is None else wait
-            log.warning("transient provider fault (%s); retry %d in %.2fs", error.title, calls, wait)
+            log.warning(
+                "transient provider fault (%s); retry %d in %.2fs", error.title, calls, wait
+            )
             await asyncio.sleep(wait)
             continue
         try:

@@ -50,23 +50,41 @@ PROFILES: dict[str, ProviderProfile] = {
     p.name: p
     for p in [
         ProviderProfile(
-            "openai", "https://api.openai.com/v1", "json_schema", "gpt-4o-mini",
-            "openai_api_key", "OPENAI_API_KEY", key_required=True,
+            "openai",
+            "https://api.openai.com/v1",
+            "json_schema",
+            "gpt-4o-mini",
+            "openai_api_key",
+            "OPENAI_API_KEY",
+            key_required=True,
         ),
         ProviderProfile(
-            "azure", None, "json_schema", None,
-            "azure_api_key", "AZURE_OPENAI_API_KEY", key_required=True,
+            "azure",
+            None,
+            "json_schema",
+            None,
+            "azure_api_key",
+            "AZURE_OPENAI_API_KEY",
+            key_required=True,
         ),
         ProviderProfile(
-            "openrouter", "https://openrouter.ai/api/v1", "json_schema", "openai/gpt-4o-mini",
-            "openrouter_api_key", "OPENROUTER_API_KEY", key_required=True,
+            "openrouter",
+            "https://openrouter.ai/api/v1",
+            "json_schema",
+            "openai/gpt-4o-mini",
+            "openrouter_api_key",
+            "OPENROUTER_API_KEY",
+            key_required=True,
         ),
         ProviderProfile("ollama", "http://127.0.0.1:11434/v1", "json_schema", "qwen2.5:7b"),
         ProviderProfile(
             "vllm", "http://127.0.0.1:8000/v1", "json_schema", None, "vllm_api_key", "VLLM_API_KEY"
         ),
         ProviderProfile(
-            "llamacpp", "http://127.0.0.1:8080/v1", "json_schema", "default",
+            "llamacpp",
+            "http://127.0.0.1:8080/v1",
+            "json_schema",
+            "default",
             extra_body=_LLAMA_CPP_SAMPLING,
         ),
         # Any other OpenAI-compatible server: set CONCORD_BASE_URL (and CONCORD_API_KEY).

@@ -10,7 +10,9 @@ REDACTED = "[REDACTED]"
 _PATTERNS = [
     re.compile(r"sk-[A-Za-z0-9_\-*]{8,}"),  # OpenAI-style keys, also masked echoes "sk-ab***yz"
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=\-]{8,}"),
-    re.compile(r"(?i)((?:api[-_]?key|authorization|x-api-key)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]{8,}"),
+    re.compile(
+        r"(?i)((?:api[-_]?key|authorization|x-api-key)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]{8,}"
+    ),
     re.compile(r"(?i)\b((?:org|proj)-[A-Za-z0-9]{8,})"),
 ]
 

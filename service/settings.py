@@ -63,7 +63,9 @@ class Settings(BaseSettings):
     base_url: str | None = Field(None, description="Override the provider profile's base URL.")
     api_key: SecretStr | None = Field(None, description="Override the profile's key variable.")
     prompt_version: str = Field("summarise/v1", description="Prompt template 'name/version'.")
-    prompts_dir: Path | None = Field(None, description="Where prompt files live (default: ./prompts or the installed copy).")
+    prompts_dir: Path | None = Field(
+        None, description="Where prompt files live (default: ./prompts or the installed copy)."
+    )
     max_attempts: int = Field(3, ge=1, le=10, description="Tries when output breaks the schema.")
     transient_retries: int = Field(
         2, ge=0, le=10, description="Extra tries after a 429/5xx/connection fault, with backoff."
@@ -77,12 +79,14 @@ class Settings(BaseSettings):
     )
     fuzzy_threshold: float = Field(90.0, ge=0, le=100, description="Fuzzy quote match cut-off.")
     max_article_chars: int = Field(
-        8_000, description="Longest article accepted; fits the embedded model's 4,096-token context."
+        8_000,
+        description="Longest article accepted; fits the embedded model's 4,096-token context.",
     )
     local_threads: int | None = Field(None, description="CPU threads for the embedded model.")
     cache_dir: Path = Field(
-        default_factory=lambda: Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-        / "concord",
+        default_factory=lambda: (
+            Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "concord"
+        ),
         description="Where the embedded model's assembled GGUF is kept.",
     )
     log_level: str = "WARNING"

