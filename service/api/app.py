@@ -1,0 +1,56 @@
+"""The app factory: settings in, a Litestar app out, with routes, errors, auth and lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from importlib.metadata import PackageNotFoundError, version
+
+from litestar import Litestar, Router
+from litestar.di import Provide
+
+from service.api.auth import require_api_key
+from service.api.openapi import openapi_config
+from service.api.problems import problem_details_plugin
+from service.api.routes.health import healthz, readyz
+from service.api.routes.summaries import create_summary
+from service.api.runner import SummaryRunner
+from service.settings import Settings, get_settings
+
+
+def _version() -> str:
+    try:
+        return version("concord")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the HTTP app. The default model is opened when the app starts (for ``local``, the
+    embedded server is started once and shared by every request) and closed when it stops."""
+    settings = settings or get_settings()
+    runner = SummaryRunner(settings)
+    keys = settings.api.api_keys
+
+    @contextlib.asynccontextmanager
+    async def models_open(_: Litestar) -> AsyncIterator[None]:
+        await runner.start()
+        try:
+            yield
+        finally:
+            await runner.close()
+
+    summaries = Router(
+        "/v1",
+        route_handlers=[create_summary],
+        guards=[require_api_key(keys)] if keys else None,
+        security=[{"bearer": []}] if keys else None,
+    )
+    return Litestar(
+        route_handlers=[summaries, healthz, readyz],
+        dependencies={"runner": Provide(lambda: runner, sync_to_thread=False)},
+        plugins=[problem_details_plugin()],
+        lifespan=[models_open],
+        openapi_config=openapi_config(_version(), with_auth=bool(keys)),
+        request_max_body_size=settings.api.max_body_bytes,
+    )

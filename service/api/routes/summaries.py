@@ -1,0 +1,61 @@
+"""``POST /v1/summaries``: an article in, a grounded structured summary out."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, post
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+
+from service.api.openapi import SUMMARY_RESPONSES, SummariseOperation
+from service.api.problems import RequestInvalid
+from service.api.request_body import parse_summary_request, read_body
+from service.api.runner import SummaryJob, SummaryRunner
+from service.article import check_article
+from service.schema import SummaryResult
+
+
+@post(
+    "/summaries",
+    status_code=200,
+    summary="Summarise an article",
+    tags=["summaries"],
+    operation_class=SummariseOperation,
+    responses=SUMMARY_RESPONSES,
+)
+async def create_summary(
+    request: Request[Any, Any, Any],
+    runner: NamedDependency[SummaryRunner],
+    provider: Annotated[
+        str | None, QueryParameter(description="A model id from the allowed list.")
+    ] = None,
+    prompt_version: Annotated[
+        str | None, QueryParameter(description="A prompt version from the allowed list.")
+    ] = None,
+) -> SummaryResult:
+    """Summarise the article in the body: participants, agreements and disagreements, each with
+    verbatim quotes located in the article. Identical requests are answered from a cache
+    (``meta.cached: true``). ``provider`` and ``prompt_version`` may be given in the JSON body or
+    as query parameters, and must be on the server's allowed lists."""
+    body = await read_body(request, runner.settings.api.max_body_bytes)
+    media_type, options = request.content_type
+    fields = parse_summary_request(media_type, options, body)
+    article = check_article(
+        fields.text,
+        max_chars=runner.settings.max_article_chars,
+        title=fields.title,
+        source_url=fields.source_url,
+    )
+    job = SummaryJob(
+        article,
+        provider=_either("provider", fields.provider, provider),
+        prompt_version=_either("prompt_version", fields.prompt_version, prompt_version),
+    )
+    return await runner.run(job)
+
+
+def _either(field: str, in_body: str | None, in_query: str | None) -> str | None:
+    if in_body is not None and in_query is not None and in_body != in_query:
+        raise RequestInvalid(f"{field} differs between the body and the query string")
+    return in_body if in_body is not None else in_query

@@ -1,0 +1,102 @@
+"""One summary request, end to end: pick the model and prompt, then cache → coalesce → queue →
+model, all inside the per-request time budget.
+
+The order matters: a cache hit costs nothing, a request identical to one already running waits
+for that one instead of taking a model slot, and only genuinely new work queues for a slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from service.api.cache import CacheKey, SummaryCache, cache_key, mark_cached
+from service.api.coalesce import InFlight
+from service.api.limiter import ConcurrencyLimiter
+from service.api.models import ModelPool
+from service.api.problems import RequestInvalid, RequestTimeout
+from service.article import Article
+from service.prompts import PromptTemplate, load_prompt
+from service.providers import ConnectedModel
+from service.schema import SummaryResult
+from service.settings import Settings
+from service.summarise import PipelineOptions, summarise
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryJob:
+    """A checked article and what the request asked for (None: the server's defaults)."""
+
+    article: Article
+    provider: str | None = None
+    prompt_version: str | None = None
+
+
+class SummaryRunner:
+    """Everything a server process shares between requests: models, cache, limits."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.models = ModelPool(settings)
+        self.cache = SummaryCache(settings.api.cache_entries)
+        self.limiter = ConcurrencyLimiter(settings.api.max_in_flight, settings.api.max_queue)
+        self.in_flight: InFlight[SummaryResult] = InFlight()
+        self.options = PipelineOptions.from_settings(settings)
+
+    async def start(self) -> None:
+        """Check every allowed prompt loads and open the default model; fail fast if not."""
+        for version in {self.settings.prompt_version, *self.settings.api.allowed_prompt_versions}:
+            load_prompt(version, self.settings.prompts_dir)
+        await self.models.start()
+
+    async def close(self) -> None:
+        await self.models.close()
+
+    async def run(self, job: SummaryJob) -> SummaryResult:
+        """Summarise ``job.article``; raises a ``ConcordError`` subclass on any failure."""
+        prompt = self._prompt(job.prompt_version)
+        model = await self._model(job.provider)
+        key = cache_key(job.article, prompt, model, self.settings)
+        if (hit := self.cache.get(key)) is not None:
+            return hit
+        timeout = self.settings.api.request_timeout_s
+        try:
+            async with asyncio.timeout(timeout):
+                result, shared = await self.in_flight.run(
+                    key, lambda: self._summarise(key, job.article, model, prompt)
+                )
+        except TimeoutError:
+            raise RequestTimeout(
+                f"the summary took longer than {timeout:g} s (CONCORD_API__REQUEST_TIMEOUT_S)"
+            ) from None
+        return mark_cached(result) if shared else result
+
+    async def _summarise(
+        self, key: CacheKey, article: Article, model: ConnectedModel, prompt: PromptTemplate
+    ) -> SummaryResult:
+        async with self.limiter.slot():
+            result = await summarise(article, model, prompt, self.options)
+        self.cache.put(key, result)
+        return result
+
+    def _prompt(self, version: str | None) -> PromptTemplate:
+        default = self.settings.prompt_version
+        allowed = self.settings.api.allowed_prompt_versions
+        if version is not None and version != default and version not in allowed:
+            raise RequestInvalid(_not_allowed("prompt_version", version, [default, *allowed]))
+        return load_prompt(version or default, self.settings.prompts_dir)
+
+    async def _model(self, provider: str | None) -> ConnectedModel:
+        default = self.settings.model
+        allowed = self.settings.api.allowed_providers
+        if provider is None or provider == default:
+            return self.models.default
+        if provider not in allowed:
+            raise RequestInvalid(_not_allowed("provider", provider, [default, *allowed]))
+        return await self.models.get(provider)
+
+
+def _not_allowed(field: str, value: str, allowed: list[str]) -> str:
+    choices = ", ".join(repr(choice) for choice in dict.fromkeys(allowed))
+    shown = value if len(value) <= 80 else value[:80] + "…"
+    return f"{field} {shown!r} is not allowed on this server; choose one of: {choices}"

@@ -1,0 +1,70 @@
+"""Shared test fixtures: the fake OpenAI server, and an API app pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from service.api import create_app
+from service.schema import ModelAgreement, ModelParticipant, ModelSummary
+from service.settings import ApiSettings, Settings
+from tests.fakes.openai_server import Completion, FakeOpenAIServer
+
+pytest_plugins = ["tests.fakes.fixtures"]
+
+ARTICLE = (
+    "US Secretary of State John Kerry and Russian Foreign Minister Sergei Lavrov have agreed to "
+    "increase cooperation between intelligence services on Isis, despite divisions over Ukraine.\n"
+    '"We both recognise the need to destroy and ultimately defeat Isil," Kerry said.'
+)
+
+
+def valid_answer(**reply: Any) -> Completion:
+    """A schema-valid model answer whose quotes are in ``ARTICLE``."""
+    summary = ModelSummary(
+        participants=[
+            ModelParticipant(
+                name="John Kerry", role="Secretary of State", affiliation="United States",
+                quotes=["We both recognise the need to destroy and ultimately defeat Isil"],
+            )
+        ],
+        agreements=[
+            ModelAgreement(
+                statement="More intelligence cooperation on Isis.",
+                parties=["John Kerry", "Sergei Lavrov"],
+                quotes=["increase cooperation between intelligence services on Isis"],
+            )
+        ],
+        disagreements=[],
+    )
+    return Completion.json(summary.model_dump(), **reply)
+
+
+def fake_settings(fake_base_url: str, *, api: dict[str, Any] | None = None, **core: Any) -> Settings:
+    """Settings aimed at the fake server, fast to fail, with no file or environment surprises."""
+    values: dict[str, Any] = {
+        "model": "llamacpp:fake-model", "base_url": fake_base_url, "max_backoff_s": 0.1,
+        "timeout_s": 5.0, **core,
+    }
+    return Settings(**values, api=ApiSettings(**(api or {})))
+
+
+ClientFactory = Callable[..., AbstractAsyncContextManager[AsyncTestClient[Any]]]
+
+
+@pytest.fixture
+def api_client(fake_openai: FakeOpenAIServer) -> ClientFactory:
+    """``async with api_client(api={...}, **settings) as client``: an app on the fake server."""
+
+    @asynccontextmanager
+    async def open_client(**kwargs: Any) -> AsyncIterator[AsyncTestClient[Any]]:
+        base_url = kwargs.pop("base_url", fake_openai.base_url)
+        app = create_app(fake_settings(base_url, **kwargs))
+        async with AsyncTestClient(app) as client:
+            yield client
+
+    return open_client

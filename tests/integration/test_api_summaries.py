@@ -1,0 +1,68 @@
+"""POST /v1/summaries on the happy paths: JSON and text bodies, allowed choices, the docs."""
+
+from __future__ import annotations
+
+from tests.conftest import ARTICLE, ClientFactory, valid_answer
+from tests.fakes.openai_server import FakeOpenAIServer
+
+
+async def test_json_body_gives_the_cli_document(
+    api_client: ClientFactory, fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.enqueue(valid_answer())
+    async with api_client() as client:
+        response = await client.post("/v1/summaries", json={"text": ARTICLE, "title": "Talks"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body) == {"summary", "meta"}
+    assert body["summary"]["participants"][0]["name"] == "John Kerry"
+    assert body["summary"]["participants"][0]["evidence"][0]["grounded"] is True
+    meta = body["meta"]
+    assert (meta["provider"], meta["model"], meta["attempts"]) == ("llamacpp", "fake-model", 1)
+    assert meta["prompt_version"] == "summarise/v1"
+    assert meta["cached"] is False
+    assert "Title: Talks" in fake_openai.requests[0].body["messages"][1]["content"]
+
+
+async def test_plain_text_body(api_client: ClientFactory, fake_openai: FakeOpenAIServer) -> None:
+    fake_openai.enqueue(valid_answer())
+    async with api_client() as client:
+        response = await client.post(
+            "/v1/summaries",
+            content=ARTICLE.encode(),
+            headers={"Content-Type": "text/plain; charset=utf-8"},
+        )
+    assert response.status_code == 200, response.text
+    assert response.json()["summary"]["agreements"][0]["grounded"] is True
+
+
+async def test_allowed_provider_is_connected_on_demand(
+    api_client: ClientFactory, fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.enqueue(valid_answer(), valid_answer())
+    async with api_client(api={"allowed_providers": ["llamacpp:other-model"]}) as client:
+        in_query = await client.post(
+            "/v1/summaries?provider=llamacpp:other-model", json={"text": ARTICLE}
+        )
+        in_body = await client.post(
+            "/v1/summaries", json={"text": ARTICLE + " ", "provider": "llamacpp:other-model"}
+        )
+    assert in_query.status_code == in_body.status_code == 200, in_query.text
+    assert in_query.json()["meta"]["model"] == "other-model"
+    assert [r.body["model"] for r in fake_openai.requests] == ["other-model", "other-model"]
+
+
+async def test_openapi_documents_the_endpoint_and_its_problems(api_client: ClientFactory) -> None:
+    async with api_client() as client:
+        schema = (await client.get("/schema/openapi.json")).json()
+        ui = await client.get("/schema/swagger")
+    operation = schema["paths"]["/v1/summaries"]["post"]
+    assert set(operation["requestBody"]["content"]) == {"application/json", "text/plain"}
+    assert "Kerry" in operation["requestBody"]["content"]["application/json"]["examples"][
+        "sample"]["value"]["text"]
+    assert {"200", "400", "401", "413", "415", "422", "429", "502", "503", "504"} <= set(
+        operation["responses"]
+    )
+    assert "application/problem+json" in operation["responses"]["413"]["content"]
+    assert "8,000" in schema["info"]["description"]
+    assert ui.status_code == 200
