@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -44,7 +45,9 @@ def valid_answer(**reply: Any) -> Completion:
     return Completion.json(summary.model_dump(), **reply)
 
 
-def fake_settings(fake_base_url: str, *, api: dict[str, Any] | None = None, **core: Any) -> Settings:
+def fake_settings(
+    fake_base_url: str, *, api: dict[str, Any] | None = None, **core: Any
+) -> Settings:
     """Settings aimed at the fake server, fast to fail, with no file or environment surprises."""
     values: dict[str, Any] = {
         "model": "llamacpp:fake-model", "base_url": fake_base_url, "max_backoff_s": 0.1,
@@ -53,18 +56,31 @@ def fake_settings(fake_base_url: str, *, api: dict[str, Any] | None = None, **co
     return Settings(**values, api=ApiSettings(**(api or {})))
 
 
-ClientFactory = Callable[..., AbstractAsyncContextManager[AsyncTestClient[Any]]]
+ClientFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 @pytest.fixture
 def api_client(fake_openai: FakeOpenAIServer) -> ClientFactory:
-    """``async with api_client(api={...}, **settings) as client``: an app on the fake server."""
+    """``async with api_client(api={...}, **settings) as client``: an app on the fake server.
+
+    ``concurrent=True`` swaps Litestar's ``AsyncTestClient`` (which runs one request at a time)
+    for httpx's ASGI transport on the test's own loop, so ``asyncio.gather`` really overlaps.
+    """
 
     @asynccontextmanager
-    async def open_client(**kwargs: Any) -> AsyncIterator[AsyncTestClient[Any]]:
+    async def open_client(
+        *, concurrent: bool = False, **kwargs: Any
+    ) -> AsyncIterator[httpx.AsyncClient]:
         base_url = kwargs.pop("base_url", fake_openai.base_url)
         app = create_app(fake_settings(base_url, **kwargs))
-        async with AsyncTestClient(app) as client:
+        if not concurrent:
+            async with AsyncTestClient(app) as client:
+                yield client
+            return
+        transport = httpx.ASGITransport(app=app)
+        async with app.lifespan(), httpx.AsyncClient(
+            transport=transport, base_url="http://testserver"
+        ) as client:
             yield client
 
     return open_client

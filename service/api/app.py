@@ -53,4 +53,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[models_open],
         openapi_config=openapi_config(_version(), with_auth=bool(keys)),
         request_max_body_size=settings.api.max_body_bytes,
+        # Litestar's default logging config would replace the root handlers, and with them the
+        # redacting filter ``concord serve`` installs; problems.py logs what operators need.
+        logging_config=None,
     )
