@@ -1,0 +1,65 @@
+"""Bearer-key auth: off without keys; with keys, summaries need one and health checks do not."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.errors import TYPE_BASE
+from tests.conftest import ARTICLE, ClientFactory, valid_answer
+from tests.fakes.openai_server import FakeOpenAIServer
+
+KEYS = {"api_keys": ["key-one-1234567890", "key-two-1234567890"]}
+
+
+@pytest.mark.parametrize(
+    ("authorization", "error"),
+    [(None, None), ("Bearer wrong-key-123456", "invalid_token"), ("Basic a2V5LW9uZQ==", None)],
+)
+async def test_missing_or_wrong_key_is_401(
+    api_client: ClientFactory,
+    fake_openai: FakeOpenAIServer,
+    authorization: str | None,
+    error: str | None,
+) -> None:
+    headers = {"Authorization": authorization} if authorization else {}
+    async with api_client(api=KEYS) as client:
+        response = await client.post("/v1/summaries", json={"text": ARTICLE}, headers=headers)
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["type"] == TYPE_BASE + "unauthorized"
+    challenge = response.headers["www-authenticate"]
+    assert challenge.startswith("Bearer")
+    assert ("invalid_token" in challenge) == (error is not None)
+    assert "wrong-key" not in response.text
+    assert fake_openai.requests == []
+
+
+async def test_either_key_is_accepted(
+    api_client: ClientFactory, fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.enqueue(valid_answer())
+    async with api_client(api=KEYS) as client:
+        response = await client.post(
+            "/v1/summaries",
+            json={"text": ARTICLE},
+            headers={"Authorization": "Bearer key-two-1234567890"},
+        )
+    assert response.status_code == 200, response.text
+
+
+async def test_auth_runs_before_the_body_is_read(api_client: ClientFactory) -> None:
+    async with api_client(api=KEYS) as client:
+        response = await client.post(
+            "/v1/summaries", content=b"{not json", headers={"Content-Type": "application/json"}
+        )
+    assert response.status_code == 401
+
+
+async def test_health_and_docs_need_no_key(api_client: ClientFactory) -> None:
+    async with api_client(api=KEYS) as client:
+        health = await client.get("/healthz")
+        ready = await client.get("/readyz")
+        schema = (await client.get("/schema/openapi.json")).json()
+    assert (health.status_code, ready.status_code) == (200, 200)
+    assert schema["paths"]["/v1/summaries"]["post"]["security"] == [{"bearer": []}]
+    assert "security" not in schema["paths"]["/healthz"]["get"]
