@@ -1,0 +1,66 @@
+"""What every section gets: the run's size (quick or full) and in-process Concord objects."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from benchmarks.sample import STUB_MODEL_ID, article_text
+from service.article import Article, check_article
+from service.prompts import PromptTemplate, load_prompt
+from service.providers import ConnectedModel, connect, parse_model_id
+from service.settings import Settings
+from service.structured_output import response_format_for
+from service.summarise import PipelineOptions, render_prompt
+
+
+@dataclass(frozen=True)
+class Size:
+    """How many samples to take; ``quick`` is a smoke run, not a measurement."""
+
+    quick: bool
+
+    def pick(self, quick: int, full: int) -> int:
+        return quick if self.quick else full
+
+    def pick_f(self, quick: float, full: float) -> float:
+        return quick if self.quick else full
+
+
+def stub_settings(base_url: str, **overrides: Any) -> Settings:
+    return Settings(model=STUB_MODEL_ID, base_url=base_url, **overrides)
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """Everything ``summarise`` needs, connected to the stub."""
+
+    settings: Settings
+    article: Article
+    model: ConnectedModel
+    prompt: PromptTemplate
+    options: PipelineOptions
+
+    def chat_request(self) -> dict[str, Any]:
+        """The chat-completions arguments the pipeline sends for this article (first attempt)."""
+        request: dict[str, Any] = {
+            "model": self.model.model,
+            "messages": render_prompt(self.prompt, self.article),
+            "temperature": self.options.call.temperature,
+            "max_tokens": self.options.call.max_tokens,
+            "response_format": response_format_for(self.model),
+        }
+        if self.model.profile.extra_body:
+            request["extra_body"] = self.model.profile.extra_body
+        return request
+
+
+@contextlib.asynccontextmanager
+async def pipeline(base_url: str) -> AsyncIterator[Pipeline]:
+    settings = stub_settings(base_url)
+    article = check_article(article_text(), max_chars=settings.max_article_chars)
+    prompt = load_prompt(settings.prompt_version, settings.prompts_dir)
+    async with connect(settings, parse_model_id(settings.model)) as model:
+        yield Pipeline(settings, article, model, prompt, PipelineOptions.from_settings(settings))

@@ -1,0 +1,149 @@
+"""Start and stop the processes a benchmark talks to: the stub, ``concord serve``, the minimal app.
+
+Each runs in its own process, as in production, and is stopped by its own pid (SIGTERM, then
+SIGKILL after a grace period). Ports are picked free on 127.0.0.1 just before starting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from benchmarks.sample import ROOT, STUB_MODEL_ID
+
+PYTHON = sys.executable
+CONCORD = str(Path(PYTHON).with_name("concord"))
+
+
+@dataclass(frozen=True)
+class Server:
+    origin: str  # http://127.0.0.1:PORT
+    pid: int
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def stub(latency_ms: float = 0.0) -> Iterator[str]:
+    """The lean stub in its own process; yields its base_url."""
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "benchmarks.stub", "--latency-ms", str(latency_ms)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        if not url.startswith("http"):
+            raise RuntimeError(f"stub did not start (exit {proc.poll()})")
+        yield url
+    finally:
+        _stop(proc)
+
+
+@contextlib.contextmanager
+def fake_server(latency_ms: float, reply_file: Path) -> Iterator[str]:
+    """The test fake, standalone, for comparison with the lean stub."""
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "tests.fakes.openai_server", "--latency-ms", str(latency_ms),
+         "--reply-file", str(reply_file)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        if not url.startswith("http"):
+            raise RuntimeError(f"fake server did not start (exit {proc.poll()})")
+        yield url
+    finally:
+        _stop(proc)
+
+
+def concord_env(base_url: str, **api: object) -> dict[str, str]:
+    """Environment for ``concord serve`` against the stub; ``api`` sets CONCORD_API__* fields."""
+    env = {
+        **os.environ,
+        "CONCORD_MODEL": STUB_MODEL_ID,
+        "CONCORD_BASE_URL": base_url,
+        "CONCORD_CONFIG": str(ROOT / "benchmarks" / "no-such-concord.toml"),
+        "CONCORD_LOG_LEVEL": "WARNING",
+    }
+    env.update({f"CONCORD_API__{key.upper()}": str(value) for key, value in api.items()})
+    return env
+
+
+def _wait_ready(url: str, proc: subprocess.Popen[str], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before it was ready")
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server not ready at {url} after {timeout:g} s")
+
+
+@contextlib.contextmanager
+def concord_serve(base_url: str, **api: object) -> Iterator[Server]:
+    """``concord serve`` (one uvicorn worker) against ``base_url``; yields it."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [CONCORD, "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=concord_env(base_url, **api),
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    origin = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(origin + "/healthz", proc)
+        yield Server(origin, proc.pid)
+    finally:
+        _stop(proc)
+
+
+@contextlib.contextmanager
+def minimal_app() -> Iterator[Server]:
+    """The minimal Litestar app under the same uvicorn settings; yields it."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "benchmarks.minimal_app", "--port", str(port)],
+        cwd=ROOT,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    origin = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(origin + "/healthz", proc)
+        yield Server(origin, proc.pid)
+    finally:
+        _stop(proc)

@@ -1,0 +1,105 @@
+"""A lean OpenAI-compatible stub: one fixed chat completion, optionally after a fixed delay.
+
+The test fake (``tests/fakes/openai_server.py``) parses and records every request body, which
+costs a few hundred microseconds per call and grows memory without bound under load; here the
+body is read and dropped and the reply is prebuilt bytes, so the stub's own cost stays far below
+what is being measured. Run it in its own process so it never competes for the measured
+process's GIL::
+
+    python -m benchmarks.stub --latency-ms 0      # prints its base_url when ready
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+
+from benchmarks.sample import summary_content
+
+
+def completion_bytes(content: str) -> bytes:
+    body = json.dumps(
+        {
+            "id": "chatcmpl-bench",
+            "object": "chat.completion",
+            "created": 1_700_000_000,
+            "model": "bench-model",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content, "refusal": None},
+                    "finish_reason": "stop",
+                    "logprobs": None,
+                }
+            ],
+            "usage": {"prompt_tokens": 900, "completion_tokens": 300, "total_tokens": 1200},
+        },
+        separators=(",", ":"),
+    ).encode()
+    return _response(body)
+
+
+def _response(body: bytes) -> bytes:
+    head = (
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+_MODELS = _response(b'{"object":"list","data":[{"id":"bench-model","object":"model"}]}')
+
+
+async def _serve_connection(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, reply: bytes, delay: float
+) -> None:
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            if length:
+                await reader.readexactly(length)
+            if delay:
+                await asyncio.sleep(delay)
+            writer.write(_MODELS if head.startswith(b"GET") else reply)
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass
+    finally:
+        writer.close()
+
+
+async def serve(port: int, latency_ms: float) -> None:
+    reply = completion_bytes(summary_content())
+    delay = latency_ms / 1000
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _serve_connection(reader, writer, reply, delay)
+
+    server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=4096)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1"
+    print(url, flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with server:
+        await stop.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="lean OpenAI-compatible benchmark stub")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    args = parser.parse_args()
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(args.port, args.latency_ms))
+
+
+if __name__ == "__main__":
+    main()
