@@ -9,7 +9,9 @@ uvicorn stops accepting connections, lets in-flight requests finish for up to
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import signal
 import sys
 
 import uvicorn
@@ -17,7 +19,7 @@ from litestar import Litestar
 
 from service.api.app import create_app
 from service.prompts import load_prompt
-from service.providers import parse_model_id
+from service.providers import connect, parse_model_id
 from service.redact import configure_logging
 from service.settings import Settings, get_settings
 
@@ -53,12 +55,20 @@ def app_from_environment() -> Litestar:
     return create_app(settings)
 
 
+async def _check_remote_provider(settings: Settings) -> None:
+    """Open and close a remote provider's client: a missing key or URL fails here, in one line."""
+    async with connect(settings, parse_model_id(settings.model)):
+        pass
+
+
 def run(args: argparse.Namespace) -> int:
     settings = get_settings()
     _configure_logging(settings)
-    # Fail in milliseconds on a typo, before any worker starts or any model loads.
+    # Fail in milliseconds on a typo or a missing key, before any worker starts or model loads.
     parse_model_id(settings.model)
     load_prompt(settings.prompt_version, settings.prompts_dir)
+    if not uses_embedded_model(settings):
+        asyncio.run(_check_remote_provider(settings))
     if args.workers > 1 and uses_embedded_model(settings):
         message = (
             f"--workers {args.workers} with the embedded local model: each worker loads its own "
@@ -67,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
         )
         log.warning(message)
         print(f"concord: warning: {message}", file=sys.stderr)
+    # uvicorn re-raises the signal it stopped on once shutdown is done; after a graceful stop on
+    # SIGTERM the process should exit 0, not die of the signal, so that signal is made harmless.
+    signal.signal(signal.SIGTERM, lambda *_: None)
     uvicorn.run(
         "service.api.serve:app_from_environment",
         factory=True,
