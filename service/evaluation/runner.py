@@ -134,7 +134,7 @@ async def record_cases(
     runs = []
     async with connect(settings, ref) as model:
         for case in cases:
-            run = await _record_case(
+            run = await record_case(
                 case, model=model, prompt=prompt, options=options, settings=settings,
                 library=library,
             )
@@ -144,7 +144,7 @@ async def record_cases(
     return runs
 
 
-async def _record_case(
+async def record_case(
     case: Case, *, model: ConnectedModel, prompt: PromptTemplate, options: PipelineOptions,
     settings: Settings, library: CassetteLibrary,
 ) -> CaseRun:

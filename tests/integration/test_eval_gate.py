@@ -1,0 +1,114 @@
+"""The eval suite as CI runs it: replay every shipped cassette offline, then gate."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from service.cli import main
+from service.evaluation.baseline import BASELINE_PATH
+from service.evaluation.cases import CASES_DIR
+from service.evaluation.cassettes import CASSETTES_DIR
+
+
+def _require_recordings() -> None:
+    if not BASELINE_PATH.is_file() or not any(CASSETTES_DIR.glob("*/*.yaml")):
+        pytest.skip("no recorded cassettes or baseline shipped yet")
+
+
+def test_replay_and_gate_pass_offline_and_fast(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _require_recordings()
+    started = time.perf_counter()
+    code = main(["eval", "--gate", "--reports-dir", str(tmp_path)])
+    elapsed = time.perf_counter() - started
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "gate: passed" in out
+    assert elapsed < 5
+    results = json.loads((tmp_path / "eval-results.json").read_text(encoding="utf-8"))
+    assert {run["prompt_version"] for run in results["runs"]} == {"summarise/v1"}
+    html = (tmp_path / "eval-report.html").read_text(encoding="utf-8")
+    assert "<mark" in html
+    assert "<script" not in html
+
+
+def _copy_suite(tmp_path: Path) -> tuple[Path, Path, Path]:
+    cases, cassettes, baseline = tmp_path / "cases", tmp_path / "cassettes", tmp_path / "b.json"
+    shutil.copytree(CASES_DIR, cases)
+    shutil.copytree(CASSETTES_DIR, cassettes)
+    shutil.copy(BASELINE_PATH, baseline)
+    return cases, cassettes, baseline
+
+
+def _args(cases: Path, cassettes: Path, baseline: Path, tmp_path: Path) -> list[str]:
+    return [
+        "eval", "--cases-dir", str(cases), "--cassettes-dir", str(cassettes),
+        "--baseline", str(baseline), "--reports-dir", str(tmp_path / "reports"),
+    ]
+
+
+def test_a_copied_case_folder_with_edited_expectations_runs_without_code_changes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _require_recordings()
+    cases, cassettes, baseline = _copy_suite(tmp_path)
+    shutil.copytree(cases / "kerry-lavrov", cases / "kerry-lavrov-names-only")
+    (cases / "kerry-lavrov-names-only" / "expected.yaml").write_text(
+        "participants:\n  required:\n    - [John Kerry, Kerry]\n", encoding="utf-8"
+    )
+    for folder in cassettes.iterdir():
+        shutil.copy(folder / "kerry-lavrov.yaml", folder / "kerry-lavrov-names-only.yaml")
+
+    args = _args(cases, cassettes, baseline, tmp_path)
+    code = main([*args, "--cases", "kerry-lavrov-names-only"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "kerry-lavrov-names-only" in out
+    results = json.loads((tmp_path / "reports" / "eval-results.json").read_text(encoding="utf-8"))
+    ids = {r["id"] for run in results["runs"] for r in run["score"]["expectations"]}
+    assert ids == {"participants.required:John Kerry"}
+
+
+def test_breaking_an_expectation_turns_the_gate_red_with_a_readable_diff(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _require_recordings()
+    cases, cassettes, baseline = _copy_suite(tmp_path)
+    data = json.loads(baseline.read_text(encoding="utf-8"))
+    # A participant expectation that passes in the baseline...
+    model_id, case_id, key = next(
+        (m, c, k)
+        for m, entry in data["models"].items()
+        for c, case in entry["cases"].items()
+        for k, passed in case["expectations"].items()
+        if passed and k.startswith("participants.required:")
+    )
+    label = key.split(":", 1)[1]
+    # ...now demands a role nobody has; its id (and so its baseline entry) stays the same.
+    expected = cases / case_id / "expected.yaml"
+    spec = yaml.safe_load(expected.read_text(encoding="utf-8"))
+    required = spec["participants"]["required"]
+    for index, entry in enumerate(required):
+        aliases = entry if isinstance(entry, list) else entry["aliases"]
+        if aliases[0] == label:
+            required[index] = {"aliases": aliases, "role": ["zzyzx"]}
+    expected.write_text(yaml.safe_dump(spec), encoding="utf-8")
+
+    code = main([*_args(cases, cassettes, baseline, tmp_path), "--gate", "--cases", case_id])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "gate: FAILED" in out
+    assert f"{model_id} / {case_id}" in out
+    assert f"expectation '{key}': passed → FAILS" in out
+    assert "has none of ['zzyzx']" in out
+    assert "participants F1" in out
+    assert "concord eval --update-baseline" in out
