@@ -129,6 +129,7 @@ def test_sigterm_leaves_no_embedded_model_process_behind(tmp_path: Path) -> None
     with serve_process(tmp_path, env, ready_path="/readyz", ready_within_s=240) as server:
         parent = psutil.Process(server.process.pid)
         children = parent.children(recursive=True)
+        assert children, "the embedded model's server should be running as a child process"
         server.process.send_signal(signal.SIGTERM)
         assert server.process.wait(timeout=GRACE_S + 20) == 0, server.log()
     _, alive = psutil.wait_procs(children, timeout=10)
