@@ -91,3 +91,50 @@ async def closed_loop(
     result.client_cpu_s = time.process_time() - cpu0
     result.total_s = loop.time() - start
     return result
+
+
+@dataclass
+class BurstResult:
+    seconds: float
+    latencies_ms: list[float]
+    statuses: dict[int, int]
+
+
+class ConnectionSet:
+    """``size`` keep-alive connections, reused across bursts (a warm client)."""
+
+    def __init__(self, origin: str, size: int) -> None:
+        self.origin = origin
+        self.size = size
+        self._streams: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def __aenter__(self) -> ConnectionSet:
+        parts = urlsplit(self.origin)
+        self._streams = list(
+            await asyncio.gather(
+                *(asyncio.open_connection(parts.hostname, parts.port) for _ in range(self.size))
+            )
+        )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        for _, writer in self._streams:
+            writer.close()
+
+    async def burst(self, requests: list[bytes]) -> BurstResult:
+        """Send one request on each connection at once; wait for every response."""
+        loop = asyncio.get_running_loop()
+        latencies: list[float] = []
+        statuses: dict[int, int] = {}
+
+        async def one(stream: tuple[asyncio.StreamReader, asyncio.StreamWriter], data: bytes) -> None:
+            reader, writer = stream
+            started = loop.time()
+            writer.write(data)
+            status = await _read_response(reader)
+            latencies.append((loop.time() - started) * 1000)
+            statuses[status] = statuses.get(status, 0) + 1
+
+        started = loop.time()
+        await asyncio.gather(*(one(s, r) for s, r in zip(self._streams, requests, strict=True)))
+        return BurstResult(loop.time() - started, latencies, statuses)

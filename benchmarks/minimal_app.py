@@ -21,9 +21,7 @@ from service.schema import GroundingCounts, Meta, ModelSummary, SummaryResult, U
 
 
 def _fixed_body() -> bytes:
-    summary, counts = ground_summary(
-        ModelSummary.model_validate(MODEL_SUMMARY), article_text(), "flag", 90.0
-    )
+    summary, counts = ground_summary(ModelSummary.model_validate(MODEL_SUMMARY), article_text())
     meta = Meta(
         provider="llamacpp",
         model="bench-model",

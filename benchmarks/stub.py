@@ -68,8 +68,8 @@ async def _serve_connection(
             if delay:
                 await asyncio.sleep(delay)
             writer.write(_MODELS if head.startswith(b"GET") else reply)
-    except (asyncio.IncompleteReadError, ConnectionError):
-        pass
+    except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+        pass  # client gone, or the stub is stopping: nothing to report
     finally:
         writer.close()
 
