@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import logging
 import signal
-import sys
 
 import uvicorn
 from litestar import Litestar
@@ -76,7 +75,6 @@ def run(args: argparse.Namespace) -> int:
             "or an external model server (CONCORD_MODEL / CONCORD_BASE_URL)."
         )
         log.warning(message)
-        print(f"concord: warning: {message}", file=sys.stderr)
     # uvicorn re-raises the signal it stopped on once shutdown is done; after a graceful stop on
     # SIGTERM the process should exit 0, not die of the signal, so that signal is made harmless.
     signal.signal(signal.SIGTERM, lambda *_: None)
