@@ -150,7 +150,7 @@ async def record_case(
 ) -> CaseRun:
     path = cassette_path(library.root, model.provider, model.model, case.id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.stem}.recording.yaml")
+    partial = path.with_name(f"{path.name}.recording")  # not *.yaml until it is complete
     partial.unlink(missing_ok=True)  # a fresh cassette: never mix old and new interactions
     recording = Recording(
         provider=model.provider, model=model.model, prompt_version=prompt.id,
