@@ -29,7 +29,9 @@ def requests(origin: str, first: int) -> list[bytes]:
     """``BURST`` requests, each with its own article (no coalescing, no cache hits)."""
     text = article_text()
     return [
-        post_request(origin, "/v1/summaries", json.dumps({"text": varied_article(text, n)}).encode())
+        post_request(
+            origin, "/v1/summaries", json.dumps({"text": varied_article(text, n)}).encode()
+        )
         for n in range(first, first + BURST)
     ]
 

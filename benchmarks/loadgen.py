@@ -127,7 +127,9 @@ class ConnectionSet:
         latencies: list[float] = []
         statuses: dict[int, int] = {}
 
-        async def one(stream: tuple[asyncio.StreamReader, asyncio.StreamWriter], data: bytes) -> None:
+        async def one(
+            stream: tuple[asyncio.StreamReader, asyncio.StreamWriter], data: bytes
+        ) -> None:
             reader, writer = stream
             started = loop.time()
             writer.write(data)

@@ -69,8 +69,15 @@ def stub(latency_ms: float = 0.0) -> Iterator[str]:
 def fake_server(latency_ms: float, reply_file: Path) -> Iterator[str]:
     """The test fake, standalone, for comparison with the lean stub."""
     proc = subprocess.Popen(
-        [PYTHON, "-m", "tests.fakes.openai_server", "--latency-ms", str(latency_ms),
-         "--reply-file", str(reply_file)],
+        [
+            PYTHON,
+            "-m",
+            "tests.fakes.openai_server",
+            "--latency-ms",
+            str(latency_ms),
+            "--reply-file",
+            str(reply_file),
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

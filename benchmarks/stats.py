@@ -8,7 +8,7 @@ from typing import Any
 
 
 def percentile(samples: list[float], q: float) -> float:
-    """The ``q``-th percentile (0–100), linear interpolation between closest ranks."""
+    """The ``q``-th percentile (0 to 100), linear interpolation between closest ranks."""
     ordered = sorted(samples)
     if len(ordered) == 1:
         return ordered[0]
