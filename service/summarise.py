@@ -32,6 +32,7 @@ class PipelineOptions:
     grounding_policy: Literal["flag", "strict"] = "flag"
     fuzzy_threshold: float = 90.0
     call: CallOptions = field(default_factory=CallOptions)
+    log_article_text: bool = False  # articles may be confidential: off unless asked for
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineOptions:
@@ -39,6 +40,7 @@ class PipelineOptions:
             max_attempts=settings.max_attempts,
             grounding_policy=settings.grounding_policy,
             fuzzy_threshold=settings.fuzzy_threshold,
+            log_article_text=settings.log_article_text,
             call=CallOptions(
                 temperature=settings.temperature,
                 max_tokens=settings.max_tokens,
@@ -63,6 +65,8 @@ async def summarise(
 ) -> SummaryResult:
     """Summarise one article with one model; raises a ``ConcordError`` subclass on failure."""
     started = time.perf_counter()
+    if options.log_article_text:
+        log.debug("article text (%d chars): %s", len(article.text), article.text)
     messages = render_prompt(prompt, article)
     output = await request_summary(model, prompt, messages, options.call, options.max_attempts)
     summary, counts = ground_summary(

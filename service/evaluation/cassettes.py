@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import logging
 import re
 from dataclasses import dataclass
 from importlib import metadata
@@ -206,6 +207,9 @@ class CassetteLibrary:
     root: Path = CASSETTES_DIR
 
     def vcr(self) -> vcr.VCR:
+        # vcrpy logs every recorded response whole at INFO, before scrubbing: keys a provider
+        # echoes back, and the model's quotes of the article. Neither belongs in a log.
+        logging.getLogger("vcr").setLevel(logging.WARNING)
         recorder = vcr.VCR(
             serializer="concord",
             match_on=("method", "path", "json_body"),
