@@ -49,6 +49,13 @@ def _assert_clean(text: str, where: str) -> None:
         assert secret not in text, f"{secret!r} leaked into {where}"
 
 
+def _assert_cassettes_clean(root: Path) -> None:
+    cassettes = list(root.rglob("*.yaml"))
+    assert cassettes
+    for cassette in cassettes:
+        _assert_clean(cassette.read_text(encoding="utf-8"), str(cassette))
+
+
 @pytest.fixture
 def org_and_project(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_ORG_ID", ORG)
@@ -76,10 +83,7 @@ async def test_eval_recording_holds_no_secret(
             settings, ref=parse_model_id(settings.model), cases=cases,
             prompt=load_prompt("summarise/v1"), library=library,
         )  # fmt: skip
-        cassettes = list(tmp_path.rglob("*.yaml"))
-        assert cassettes
-        for cassette in cassettes:
-            _assert_clean(cassette.read_text(encoding="utf-8"), str(cassette))
+        _assert_cassettes_clean(tmp_path)
     _secrets_were_sent(fake_openai)
     _assert_clean(caplog.text, "the log")
 
