@@ -68,10 +68,9 @@ async def run(size: Size) -> list[Row]:
     median_wall = sorted(walls)[len(walls) // 2]
     all_ok = statuses == Counter({200: BURST * rounds})
     limits_note = (
-        f"in-flight cap raised to {BURST} (default 4 + queue 64 would 429 {BURST - 68} of "
-        f"{BURST} and take ~{68 // 4} s); openai httpx2 pool max {POOL_MAX} connections = "
-        f"{BURST}, keep-alive {POOL_KEEPALIVE}: each burst re-opens up to "
-        f"{BURST - POOL_KEEPALIVE} stub connections"
+        f"in-flight cap {BURST} (default 4, queue 64: {BURST - 68} of {BURST} would get 429, "
+        f"the rest take ~{68 // 4} s); openai httpx2 pool {POOL_MAX} conns, "
+        f"{POOL_KEEPALIVE} kept alive"
     )
     lat = describe(latencies)
     return [
