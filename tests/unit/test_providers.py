@@ -4,6 +4,7 @@ import pytest
 from pydantic import SecretStr
 
 from service.errors import ConfigurationError
+from service.local_model import MODEL_ALIAS
 from service.providers import PROFILES, _api_key, _base_url, parse_model_id
 from service.settings import Settings
 
@@ -66,6 +67,4 @@ def test_secrets_never_show_in_settings_repr(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_local_profile_names_the_model_the_embedded_server_answers_to() -> None:
-    from service.local_model import MODEL_ALIAS
-
     assert PROFILES["local"].default_model == MODEL_ALIAS
