@@ -148,6 +148,11 @@ async def record_case(
     case: Case, *, model: ConnectedModel, prompt: PromptTemplate, options: PipelineOptions,
     settings: Settings, library: CassetteLibrary,
 ) -> CaseRun:
+    """Summarise one case live and store every interaction, retries included, in its cassette.
+
+    The cassette is written beside the old one and moved into place only once complete; a run
+    that recorded nothing at all (e.g. the server never answered) leaves the old one alone.
+    """
     path = cassette_path(library.root, model.provider, model.model, case.id)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.recording")  # not *.yaml until it is complete
@@ -169,7 +174,12 @@ async def record_case(
         )
         outcome = _outcome(result, error, attempts, (time.perf_counter() - started) * 1000)
         cassette.get_metadata("outcome", outcome.model_dump())
-    partial.replace(path)
+        recorded = len(cassette)
+    if recorded:
+        partial.replace(path)
+    else:
+        partial.unlink(missing_ok=True)
+        error = f"nothing was recorded, {path.name} is unchanged: {error}"
     return _case_run(
         case, recording=recording, outcome=outcome, result=result, error=error, mode="record"
     )
