@@ -120,11 +120,11 @@ def _wait_ready(url: str, proc: subprocess.Popen[str], timeout: float = 60.0) ->
 
 
 @contextlib.contextmanager
-def concord_serve(base_url: str, **api: object) -> Iterator[Server]:
-    """``concord serve`` (one uvicorn worker) against ``base_url``; yields it."""
+def concord_serve(base_url: str, workers: int = 1, **api: object) -> Iterator[Server]:
+    """``concord serve --workers N`` against ``base_url``; yields it (pid: the main process)."""
     port = free_port()
     proc = subprocess.Popen(
-        [CONCORD, "serve", "--port", str(port)],
+        [CONCORD, "serve", "--port", str(port), "--workers", str(workers)],
         cwd=ROOT,
         env=concord_env(base_url, **api),
         stderr=subprocess.DEVNULL,
