@@ -5,7 +5,7 @@ from __future__ import annotations
 from service.evaluation.results import CaseRun, EvalRun
 from service.evaluation.scoring import FIELDS
 
-_WIDTHS = (22, 8, 16, 16, 16, 9, 12, 9)
+_WIDTHS = (24, 6, 16, 16, 16, 8, 11, 9)
 _HEAD = ("case", "result", *FIELDS, "grounded", "tokens", "latency")
 
 
@@ -23,7 +23,7 @@ def _cells(run: CaseRun) -> tuple[str, ...]:
     tokens = f"{run.prompt_tokens}+{run.completion_tokens}" if run.prompt_tokens else "-"
     latency = _latency(run.latency_ms)
     return (
-        run.case_id[:22],
+        run.case_id,
         "pass" if run.score.passed else "FAIL",
         *(_prf(run, field) for field in FIELDS),
         "-" if share is None else f"{share:.0%}",
