@@ -35,7 +35,9 @@ class ApiSettings(BaseModel):
     max_body_bytes: int = Field(65_536, description="Largest request body accepted (413 above).")
     max_in_flight: int = Field(4, description="Model calls running at once.")
     max_queue: int = Field(64, description="Requests waiting for a slot; beyond this, 429.")
-    request_timeout_s: float = Field(300.0, description="Per-request budget, model time included.")
+    request_timeout_s: float = Field(
+        900.0, description="Per-request budget: queueing, every attempt and grounding."
+    )
     cache_entries: int = Field(256, description="Cached summaries kept in memory (0 disables).")
     allowed_providers: list[str] = Field(
         default_factory=list, description="Provider profiles a request may pick (empty: none)."
@@ -71,7 +73,9 @@ class Settings(BaseSettings):
         2, ge=0, le=10, description="Extra tries after a 429/5xx/connection fault, with backoff."
     )
     max_backoff_s: float = Field(20.0, description="Longest wait between transient retries.")
-    timeout_s: float = Field(180.0, description="Timeout for one model call.")
+    # A CPU-bound local model on a busy two-core machine can take minutes; the openai client's
+    # own default is the same ten minutes.
+    timeout_s: float = Field(600.0, description="Timeout for one model call.")
     temperature: float = 0.0
     max_tokens: int = Field(1536, description="Cap on generated tokens per call.")
     grounding_policy: Literal["flag", "strict"] = Field(
