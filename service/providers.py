@@ -172,7 +172,8 @@ def _base_url(profile: ProviderProfile, settings: Settings) -> str:
 
 def make_client(base_url: str, api_key: str, settings: Settings) -> AsyncOpenAI:
     """One ``AsyncOpenAI`` client; Concord does its own retries so it can count them."""
-    limits = httpx2.Limits(max_connections=256, max_keepalive_connections=64)
+    # Keep every connection alive: a second burst should not reopen them (benchmarks/).
+    limits = httpx2.Limits(max_connections=256, max_keepalive_connections=256)
     return AsyncOpenAI(
         base_url=base_url,
         api_key=api_key,

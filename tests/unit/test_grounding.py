@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.grounding import Grounder, _trim, ground_summary, normalise
+from service.grounding import Grounder, _trim, fold, ground_summary, normalise
 from service.schema import ModelAgreement, ModelParticipant, ModelSummary
 
 ARTICLE = (
@@ -135,3 +135,9 @@ def test_normalise_maps_every_folded_character_back_into_the_text(article: str) 
     assert len(folded) == len(where)
     assert all(0 <= i < len(article) for i in where)
     assert where == sorted(where)
+
+
+@given(text=_text | st.text(min_size=0, max_size=80))
+@settings(max_examples=500, deadline=None)
+def test_fast_fold_equals_the_folded_text_of_normalise(text: str) -> None:
+    assert fold(text) == normalise(text)[0]
