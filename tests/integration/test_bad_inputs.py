@@ -19,7 +19,7 @@ import pytest
 from service.errors import TYPE_BASE
 from tests.conftest import ARTICLE, ClientFactory, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.integration.test_shutdown import ServeProcess, serve_process
+from tests.serving import ServeProcess, serve_process
 
 FIFTY_MB = 50 * 1024 * 1024
 

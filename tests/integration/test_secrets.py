@@ -26,7 +26,7 @@ from service.prompts import load_prompt
 from service.providers import parse_model_id
 from tests.conftest import ARTICLE, ClientFactory, fake_settings, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer, HttpError
-from tests.integration.test_shutdown import fake_env, serve_process
+from tests.serving import fake_env, serve_process
 
 PROVIDER_KEY = "sk-test-0123456789abcdefghijklmnop"
 API_TOKEN = "concord-api-token-9f8e7d6c5b4a3210"

@@ -2,22 +2,13 @@
 arrives all complete, the process exits 0 within its grace period, and the embedded model's
 server does not outlive it.
 
-``serve_process`` is also used by the other tests that need a real server on loopback (raw
-sockets, the server's own stderr).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -26,70 +17,7 @@ import pytest
 
 from tests.conftest import ARTICLE, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
-
-GRACE_S = 10.0
-
-
-@dataclass(frozen=True)
-class ServeProcess:
-    process: subprocess.Popen[bytes]
-    base: str  # http://127.0.0.1:PORT
-    port: int
-    stderr: Path  # everything the server logged
-
-    def log(self) -> str:
-        return self.stderr.read_text(encoding="utf-8", errors="replace")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def serve_process(
-    tmp_path: Path, env: dict[str, str], *, ready_path: str = "/healthz", ready_within_s: float = 30
-) -> Iterator[ServeProcess]:
-    """``concord serve`` on a free loopback port with ``env`` (over a CONCORD_-free environment),
-    ready once ``ready_path`` answers 200; killed by its pid afterwards if still running."""
-    port = _free_port()
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CONCORD_")}
-    environment |= {"CONCORD_CONFIG": str(tmp_path / "absent.toml"), **env}
-    command = [
-        sys.executable, "-m", "service.cli", "serve",
-        "--port", str(port), "--graceful-timeout", str(GRACE_S),
-    ]  # fmt: skip
-    stderr = tmp_path / f"serve-{port}.log"
-    with stderr.open("wb") as sink:
-        process = subprocess.Popen(
-            command, cwd=tmp_path, env=environment, stdout=sink, stderr=subprocess.STDOUT
-        )
-    server = ServeProcess(process, f"http://127.0.0.1:{port}", port, stderr)
-    try:
-        deadline = time.monotonic() + ready_within_s
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"concord serve exited early: {server.log()}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(server.base + ready_path, timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise AssertionError(f"concord serve not ready in {ready_within_s} s")
-            time.sleep(0.1)
-        yield server
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def fake_env(fake: FakeOpenAIServer) -> dict[str, str]:
-    return {
-        "CONCORD_MODEL": "llamacpp:fake-model",
-        "CONCORD_BASE_URL": fake.base_url,
-        "CONCORD_MAX_BACKOFF_S": "0.1",
-    }
+from tests.serving import GRACE_S, fake_env, serve_process
 
 
 async def test_requests_in_flight_at_sigterm_complete_and_the_process_exits_0(
