@@ -24,7 +24,10 @@ from service.schema import ModelSummary, Usage, model_json_schema
 log = logging.getLogger(__name__)
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
-_MAX_ECHO = 6000  # characters of a bad answer sent back to the model
+# Characters of a bad answer echoed back with the repair request. The error message is what
+# the model needs; a whole truncated answer (1,500 tokens) plus a long article overflowed the
+# embedded model's 4,096-token context on the long-near-limit eval case.
+_MAX_ECHO = 2000
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,7 +70,7 @@ EXAMPLE_RESPONSE: dict[str, Any] = {
     },
     "meta": {
         "provider": "local", "model": "qwen2.5-coder-1.5b-instruct-q4_k_m",
-        "prompt_version": "summarise/v1", "prompt_hash": "3f1c0d2a9b8e7f60",
+        "prompt_version": "summarise/v2", "prompt_hash": "3f1c0d2a9b8e7f60",
         "schema_hash": "a1b2c3d4e5f60718", "attempts": 1,
         "usage": {"prompt_tokens": 912, "completion_tokens": 388, "total_tokens": 1300},
         "latency_ms": 8421.5,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from service.settings import Settings
 from tests.conftest import ARTICLE, ClientFactory, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
 
@@ -19,7 +20,7 @@ async def test_json_body_gives_the_cli_document(
     assert body["summary"]["participants"][0]["evidence"][0]["grounded"] is True
     meta = body["meta"]
     assert (meta["provider"], meta["model"], meta["attempts"]) == ("llamacpp", "fake-model", 1)
-    assert meta["prompt_version"] == "summarise/v1"
+    assert meta["prompt_version"] == Settings().prompt_version
     assert meta["cached"] is False
     assert "Title: Talks" in fake_openai.requests[0].body["messages"][1]["content"]
 

@@ -25,7 +25,7 @@ from tests.fakes.openai_server import Completion, FakeOpenAIServer, HttpError
 
 FAKE_KEY = "sk-test-abcdefghijklmnopqrstuvwxyz0123"
 ORG = "org-abcdefghijklmnop1234"
-PROMPT = load_prompt("summarise/v1")
+PROMPT = load_prompt(Settings().prompt_version)  # what a recording uses by default
 CASE = next(case for case in load_cases() if case.id == "kerry-lavrov")
 
 
@@ -105,7 +105,7 @@ async def test_the_concord_block_says_what_made_the_cassette(
     recording = yaml.safe_load(text)["concord"]["recording"]
     assert recording["provider"] == "llamacpp"
     assert recording["model"] == "fake-model"
-    assert recording["prompt_version"] == "summarise/v1"
+    assert recording["prompt_version"] == PROMPT.id
     assert recording["prompt_hash"] == PROMPT.content_hash
     assert {"schema_hash", "model_id_hash", "recorded_at", "concord_version"} <= set(recording)
 
@@ -182,7 +182,7 @@ def edit_recording(path: Path, **changes: str) -> None:
 @pytest.mark.parametrize(
     ("changes", "named"),
     [
-        ({"prompt_hash": "0000000000000000"}, "prompt summarise/v1 content hash 0000000000000000"),
+        ({"prompt_hash": "0000000000000000"}, f"prompt {PROMPT.id} content hash 0000000000000000"),
         ({"schema_hash": "1111111111111111"}, "output schema hash 1111111111111111"),
         ({"model_id_hash": "2222222222222222"}, "model id"),
     ],
