@@ -17,8 +17,8 @@ from service.settings import Settings
 
 
 def _require_recordings() -> None:
-    if not BASELINE_PATH.is_file() or not any(CASSETTES_DIR.glob("*/*.yaml")):
-        pytest.skip("no recorded cassettes or baseline shipped yet")
+    assert BASELINE_PATH.is_file(), "evals/baseline.json is missing: concord eval --update-baseline"
+    assert any(CASSETTES_DIR.glob("*/*.yaml")), "no shipped cassettes: concord eval --record"
 
 
 def test_replay_and_gate_pass_offline_and_fast(
