@@ -3,8 +3,7 @@
 If nothing serialises them, the burst takes the stub's 1 s plus Concord's per-request CPU. The
 limits on the way: the in-flight cap (``CONCORD_API__MAX_IN_FLIGHT``, default 4, with a queue of
 ``MAX_QUEUE``, default 64, and 429 beyond) and the OpenAI client's httpx2 pool
-(``service.providers.make_client``: 256 connections, 64 kept alive). Both are raised or matched
-here; every request carries a different article so coalescing cannot merge them.
+(``service.providers.POOL_CONNECTIONS``, all kept alive). Both are raised or matched here; every request carries a different article so coalescing cannot merge them.
 """
 
 from __future__ import annotations
@@ -20,10 +19,10 @@ from benchmarks.context import Size
 from benchmarks.loadgen import ConnectionSet, post_request
 from benchmarks.sample import article_text, varied_article
 from benchmarks.stats import Row, describe
+from service.providers import POOL_CONNECTIONS
 
 BURST = 256
 LATENCY_MS = 1000.0
-POOL_MAX, POOL_KEEPALIVE = 256, 64  # service.providers.make_client
 
 
 def requests(origin: str, first: int) -> list[bytes]:
@@ -76,8 +75,8 @@ async def run(size: Size) -> list[Row]:
     all_ok = statuses == Counter({200: BURST * rounds})
     limits_note = (
         f"in-flight cap {BURST} (default 4, queue 64: {BURST - 68} of {BURST} would get 429, "
-        f"the rest take ~{68 // 4} s); openai httpx2 pool {POOL_MAX} conns, "
-        f"{POOL_KEEPALIVE} kept alive"
+        f"the rest take ~{68 // 4} s); openai httpx2 pool {POOL_CONNECTIONS} connections, "
+        "all kept alive"
     )
     lat = describe(latencies)
     return [

@@ -94,6 +94,11 @@ PROFILES: dict[str, ProviderProfile] = {
 }
 
 
+# Connections one client may open to a provider; all are kept alive so that a second burst of
+# requests does not reopen them (measured in benchmarks/concurrency.py).
+POOL_CONNECTIONS = 256
+
+
 @dataclass(frozen=True, slots=True)
 class ModelRef:
     """A parsed model id: ``provider:model``."""
@@ -172,8 +177,9 @@ def _base_url(profile: ProviderProfile, settings: Settings) -> str:
 
 def make_client(base_url: str, api_key: str, settings: Settings) -> AsyncOpenAI:
     """One ``AsyncOpenAI`` client; Concord does its own retries so it can count them."""
-    # Keep every connection alive: a second burst should not reopen them (benchmarks/).
-    limits = httpx2.Limits(max_connections=256, max_keepalive_connections=256)
+    limits = httpx2.Limits(
+        max_connections=POOL_CONNECTIONS, max_keepalive_connections=POOL_CONNECTIONS
+    )
     return AsyncOpenAI(
         base_url=base_url,
         api_key=api_key,
