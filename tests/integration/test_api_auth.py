@@ -6,6 +6,7 @@ import pytest
 
 from service.errors import TYPE_BASE
 from tests.conftest import ARTICLE, ClientFactory, valid_answer
+from tests.fakes.credentials import AUTHORIZATION, bearer
 from tests.fakes.openai_server import FakeOpenAIServer
 
 KEYS = {"api_keys": ["key-one-1234567890", "key-two-1234567890"]}
@@ -13,7 +14,7 @@ KEYS = {"api_keys": ["key-one-1234567890", "key-two-1234567890"]}
 
 @pytest.mark.parametrize(
     ("authorization", "error"),
-    [(None, None), ("Bearer wrong-key-123456", "invalid_token"), ("Basic a2V5LW9uZQ==", None)],
+    [(None, None), (bearer("wrong-key-123456"), "invalid_token"), ("Basic a2V5LW9uZQ==", None)],
 )
 async def test_missing_or_wrong_key_is_401(
     api_client: ClientFactory,
@@ -21,7 +22,7 @@ async def test_missing_or_wrong_key_is_401(
     authorization: str | None,
     error: str | None,
 ) -> None:
-    headers = {"Authorization": authorization} if authorization else {}
+    headers = {AUTHORIZATION: authorization} if authorization else {}
     async with api_client(api=KEYS) as client:
         response = await client.post("/v1/summaries", json={"text": ARTICLE}, headers=headers)
     assert response.status_code == 401
@@ -42,7 +43,7 @@ async def test_either_key_is_accepted(
         response = await client.post(
             "/v1/summaries",
             json={"text": ARTICLE},
-            headers={"Authorization": "Bearer key-two-1234567890"},
+            headers={AUTHORIZATION: bearer("key-two-1234567890")},
         )
     assert response.status_code == 200, response.text
 

@@ -11,6 +11,7 @@ import pytest
 
 from service.errors import TYPE_BASE
 from tests.conftest import ARTICLE, ClientFactory, valid_answer
+from tests.fakes.credentials import sk
 from tests.fakes.openai_server import (
     Completion,
     FakeOpenAIServer,
@@ -191,7 +192,7 @@ async def test_unexpected_failure_is_a_generic_500_logged_redacted(
 ) -> None:
     # No fake can make the pipeline itself crash, so this one test replaces it.
     async def crash(*_: object) -> None:
-        raise RuntimeError("boom with key sk-abcdefghijklmnop1234")
+        raise RuntimeError(f"boom with key {sk('abcdefghijklmnop1234')}")
 
     monkeypatch.setattr("service.api.runner.summarise", crash)
     async with api_client() as client:
@@ -201,7 +202,7 @@ async def test_unexpected_failure_is_a_generic_500_logged_redacted(
     assert "boom" not in response.text
     assert "RuntimeError" not in body["detail"]
     assert "boom with key [REDACTED]" in caplog.text
-    assert "sk-abcdefghijklmnop1234" not in caplog.text
+    assert sk("abcdefghijklmnop1234") not in caplog.text
 
 
 async def test_unknown_route_is_a_problem_document(api_client: ClientFactory) -> None:

@@ -21,9 +21,10 @@ from service.providers import PROFILES, ConnectedModel
 from service.schema import ModelParticipant, ModelSummary
 from service.settings import Settings
 from service.summarise import PipelineOptions
+from tests.fakes.credentials import ORGANIZATION_HEADER, PROJECT_HEADER, sk
 from tests.fakes.openai_server import Completion, FakeOpenAIServer, HttpError
 
-FAKE_KEY = "sk-test-abcdefghijklmnopqrstuvwxyz0123"
+FAKE_KEY = sk("test-abcdefghijklmnopqrstuvwxyz0123")
 ORG = "org-abcdefghijklmnop1234"
 PROMPT = load_prompt(Settings().prompt_version)  # what a recording uses by default
 CASE = next(case for case in load_cases() if case.id == "kerry-lavrov")
@@ -80,7 +81,7 @@ async def test_recording_leaves_no_secret_in_the_cassette(
 
     sent = fake_openai.requests[0].headers
     assert sent["authorization"] == f"Bearer {FAKE_KEY}"  # the secrets really were on the wire
-    assert sent["openai-organization"] == ORG
+    assert sent[ORGANIZATION_HEADER] == ORG
     text = cassette_file(library).read_text(encoding="utf-8")
     assert "sk-test" not in text
     assert ORG not in text
@@ -91,7 +92,7 @@ async def test_recording_leaves_no_secret_in_the_cassette(
         names = {name.lower() for name in interaction["request"]["headers"]}
         names |= {name.lower() for name in interaction["response"]["headers"]}
         assert not names & {"authorization", "api-key", "x-api-key", "cookie", "set-cookie",
-                            "openai-organization", "openai-project"}
+                            ORGANIZATION_HEADER, PROJECT_HEADER}
 
 
 async def test_the_concord_block_says_what_made_the_cassette(

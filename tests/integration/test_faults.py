@@ -18,6 +18,7 @@ import pytest
 
 from service.errors import TYPE_BASE
 from tests.conftest import ARTICLE, ClientFactory, valid_answer
+from tests.fakes.credentials import sk
 from tests.fakes.openai_server import (
     Completion,
     EmptyChoices,
@@ -31,7 +32,7 @@ from tests.fakes.openai_server import (
     closed_port_url,
 )
 
-PROVIDER_KEY = "sk-test-faultmatrix-0123456789abcdef"
+PROVIDER_KEY = sk("test-faultmatrix-0123456789abcdef")
 BROKEN = Completion.json({"participants": [{"name": "John Kerry"}]})  # misses required fields
 
 

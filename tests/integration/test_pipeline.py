@@ -23,6 +23,7 @@ from service.providers import ConnectedModel, connect, parse_model_id
 from service.schema import SummaryResult
 from service.settings import Settings
 from service.summarise import PipelineOptions, summarise
+from tests.fakes.credentials import bearer, sk
 from tests.fakes.openai_server import (
     Completion,
     EmptyChoices,
@@ -236,24 +237,24 @@ async def test_refusal_and_malformed_body_and_auth_failure_are_provider_errors(
     fake.enqueue(InvalidJSONBody(content_type="text/html"))
     with pytest.raises(ProviderError, match="malformed"):
         await _run(model)
-    message = {"error": {"message": "Incorrect API key provided: sk-abcdefgh12345678wxyz"}}
+    message = {"error": {"message": f"Incorrect API key provided: {sk('abcdefgh12345678wxyz')}"}}
     fake.enqueue(HttpError(401, body=message))
     with pytest.raises(ProviderError) as caught:
         await _run(model)
     assert caught.value.status == 502
     assert "401" in caught.value.detail
-    assert "sk-abcdefgh" not in caught.value.detail
+    assert sk("abcdefgh") not in caught.value.detail
 
 
 async def test_json_object_profile_puts_the_schema_in_the_prompt(fake: FakeOpenAIServer) -> None:
     fake.enqueue(Completion("```json\n" + __import__("json").dumps(VALID) + "\n```"))
-    settings = _settings(fake.base_url, model="compatible:some-model", api_key="sk-test-key-0001")
+    settings = _settings(fake.base_url, model="compatible:some-model", api_key=sk("test-key-0001"))
     async with connect(settings, parse_model_id(settings.model)) as connected:
         result = await _run(connected)
     body = fake.requests[0].body
     assert body["response_format"] == {"type": "json_object"}
     assert '"participants"' in body["messages"][0]["content"]
-    assert fake.requests[0].headers["authorization"] == "Bearer sk-test-key-0001"
+    assert fake.requests[0].headers["authorization"] == bearer(sk("test-key-0001"))
     assert result.meta.provider == "compatible"
 
 

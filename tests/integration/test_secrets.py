@@ -25,10 +25,11 @@ from service.evaluation.runner import record_cases
 from service.prompts import load_prompt
 from service.providers import parse_model_id
 from tests.conftest import ARTICLE, ClientFactory, fake_settings, valid_answer
+from tests.fakes.credentials import AUTHORIZATION, ORGANIZATION_HEADER, PROJECT_HEADER, bearer, sk
 from tests.fakes.openai_server import FakeOpenAIServer, HttpError
 from tests.serving import fake_env, serve_process
 
-PROVIDER_KEY = "sk-test-0123456789abcdefghijklmnop"
+PROVIDER_KEY = sk("test-0123456789abcdefghijklmnop")
 API_TOKEN = "concord-api-token-9f8e7d6c5b4a3210"
 ORG = "org-SecretOrg0123456789"
 PROJECT = "proj-SecretProj0123456789"
@@ -66,7 +67,7 @@ def _secrets_were_sent(fake: FakeOpenAIServer) -> None:
     """Guard against a vacuous pass: the secrets really went over the wire."""
     headers = fake.requests[0].headers
     assert headers["authorization"] == f"Bearer {PROVIDER_KEY}"
-    assert (headers["openai-organization"], headers["openai-project"]) == (ORG, PROJECT)
+    assert (headers[ORGANIZATION_HEADER], headers[PROJECT_HEADER]) == (ORG, PROJECT)
 
 
 @pytest.mark.usefixtures("org_and_project")
@@ -154,7 +155,7 @@ async def test_real_server_stderr_holds_no_secret(
         async with httpx.AsyncClient(base_url=server.base, timeout=30) as client:
             wrong = await client.post(
                 "/v1/summaries", json={"text": SECRET_ARTICLE},
-                headers={"Authorization": "Bearer not-the-token-0123456789"},
+                headers={AUTHORIZATION: bearer("not-the-token-0123456789")},
             )  # fmt: skip
             rejected = await client.post(
                 "/v1/summaries", json={"text": SECRET_ARTICLE}, headers=AUTH

@@ -7,6 +7,7 @@ from service.errors import ConfigurationError
 from service.local_model import MODEL_ALIAS
 from service.providers import PROFILES, _api_key, _base_url, parse_model_id
 from service.settings import Settings
+from tests.fakes.credentials import sk
 
 
 def test_model_id_splits_on_the_first_colon_only() -> None:
@@ -62,8 +63,8 @@ def test_env_beats_the_toml_file(tmp_path, monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_secrets_never_show_in_settings_repr(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-very-secret-value-123")
-    assert "sk-very-secret" not in repr(Settings())
+    monkeypatch.setenv("OPENAI_API_KEY", sk("very-secret-value-123"))
+    assert sk("very-secret") not in repr(Settings())
 
 
 def test_local_profile_names_the_model_the_embedded_server_answers_to() -> None:

