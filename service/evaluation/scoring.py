@@ -190,6 +190,9 @@ def _judge(
         elif match is not None:
             passed = False
             reason = partial_reason(expected, match[0])
+        elif (near := _nearest(quality[e])) is not None:
+            # Something came close but was aligned elsewhere: say what, not "nothing".
+            passed, reason = False, partial_reason(expected, near)
         else:
             passed, reason = False, _nothing_reason(field, expected)
         fn += is_required and not passed
@@ -198,6 +201,12 @@ def _judge(
             required=is_required, passed=passed, reason=reason,
         ))
     return tp, fn, absorbed
+
+
+def _nearest(row: list[float]) -> int | None:
+    """The item that best (partly) matches one expectation, if any does at all."""
+    best = max(range(len(row)), key=row.__getitem__, default=None)
+    return best if best is not None and row[best] > 0 else None
 
 
 def _nothing_reason(field: str, expected: ParticipantExpectation | PointExpectation) -> str:

@@ -223,3 +223,21 @@ disagreements:
     # The ids are the same as for a successful run, so the baseline can compare them.
     ok = score_case(spec, summary([person("John Kerry")]), 1.0)
     assert [r.id for r in score.expectations] == [r.id for r in ok.expectations]
+
+
+def test_a_required_person_taken_by_an_optional_body_is_reported_by_what_was_close() -> None:
+    # "Millbrook council leader Tomasz Brenner" fully matches the optional body "Millbrook" and
+    # only partly the required person (wrong role): the failure must say so, not "not named".
+    spec = case(
+        "participants:\n"
+        "  required:\n"
+        "    - aliases: [Tomasz Brenner, Brenner]\n"
+        "      role: [council leader]\n"
+        "  optional:\n"
+        "    - [Millbrook]\n"
+    )
+    predicted = summary([person("Millbrook council leader Tomasz Brenner", role="mayor")])
+    scored = results(score_case(spec, predicted, 1.0))
+    passed, reason = scored["participants.required:Tomasz Brenner"]
+    assert not passed
+    assert reason.startswith("found 'Millbrook council leader Tomasz Brenner', but its role")
