@@ -11,6 +11,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from service.api import create_app
+from service.errors import TYPE_BASE
 from service.schema import ModelAgreement, ModelParticipant, ModelSummary
 from service.settings import ApiSettings, Settings
 from tests.fakes.openai_server import Completion, FakeOpenAIServer
@@ -29,7 +30,9 @@ def valid_answer(**reply: Any) -> Completion:
     summary = ModelSummary(
         participants=[
             ModelParticipant(
-                name="John Kerry", role="Secretary of State", affiliation="United States",
+                name="John Kerry",
+                role="Secretary of State",
+                affiliation="United States",
                 quotes=["We both recognise the need to destroy and ultimately defeat Isil"],
             )
         ],
@@ -50,8 +53,11 @@ def fake_settings(
 ) -> Settings:
     """Settings aimed at the fake server, fast to fail, with no file or environment surprises."""
     values: dict[str, Any] = {
-        "model": "llamacpp:fake-model", "base_url": fake_base_url, "max_backoff_s": 0.1,
-        "timeout_s": 5.0, **core,
+        "model": "llamacpp:fake-model",
+        "base_url": fake_base_url,
+        "max_backoff_s": 0.1,
+        "timeout_s": 5.0,
+        **core,
     }
     return Settings(**values, api=ApiSettings(**(api or {})))
 
@@ -78,9 +84,23 @@ def api_client(fake_openai: FakeOpenAIServer) -> ClientFactory:
                 yield client
             return
         transport = httpx.ASGITransport(app=app)
-        async with app.lifespan(), httpx.AsyncClient(
-            transport=transport, base_url="http://testserver"
-        ) as client:
+        async with (
+            app.lifespan(),
+            httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+        ):
             yield client
 
     return open_client
+
+
+def assert_problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
+    """Check an RFC 9457 problem document (status, media type, stable type, no traceback)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["type"] == TYPE_BASE + slug
+    assert body["status"] == status
+    assert body["title"]
+    assert body["detail"]
+    assert "Traceback" not in response.text
+    return body

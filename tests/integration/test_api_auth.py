@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.errors import TYPE_BASE
-from tests.conftest import ARTICLE, ClientFactory, valid_answer
+from tests.conftest import ARTICLE, ClientFactory, assert_problem, valid_answer
 from tests.fakes.credentials import AUTHORIZATION, bearer
 from tests.fakes.openai_server import FakeOpenAIServer
 
@@ -25,9 +24,7 @@ async def test_missing_or_wrong_key_is_401(
     headers = {AUTHORIZATION: authorization} if authorization else {}
     async with api_client(api=KEYS) as client:
         response = await client.post("/v1/summaries", json={"text": ARTICLE}, headers=headers)
-    assert response.status_code == 401
-    assert response.headers["content-type"].startswith("application/problem+json")
-    assert response.json()["type"] == TYPE_BASE + "unauthorized"
+    assert_problem(response, 401, "unauthorized")
     challenge = response.headers["www-authenticate"]
     assert challenge.startswith("Bearer")
     assert ("invalid_token" in challenge) == (error is not None)

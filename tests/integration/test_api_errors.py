@@ -6,11 +6,9 @@ import asyncio
 import logging
 from typing import Any
 
-import httpx
 import pytest
 
-from service.errors import TYPE_BASE
-from tests.conftest import ARTICLE, ClientFactory, valid_answer
+from tests.conftest import ARTICLE, ClientFactory, assert_problem, valid_answer
 from tests.fakes.credentials import sk
 from tests.fakes.openai_server import (
     Completion,
@@ -20,18 +18,7 @@ from tests.fakes.openai_server import (
     closed_port_url,
 )
 
-
-def problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
-    """Check the problem document's shape and return it."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert body["type"] == TYPE_BASE + slug
-    assert body["status"] == status
-    assert body["title"]
-    assert body["detail"]
-    assert "Traceback" not in response.text
-    return body
+problem = assert_problem
 
 
 async def test_malformed_json_is_400(api_client: ClientFactory) -> None:
@@ -39,20 +26,20 @@ async def test_malformed_json_is_400(api_client: ClientFactory) -> None:
         response = await client.post(
             "/v1/summaries", content=b'{"text": "x",', headers={"Content-Type": "application/json"}
         )
-    assert "not valid JSON" in problem(response, 400, "malformed-json")["detail"]
+    assert "not valid JSON" in assert_problem(response, 400, "malformed-json")["detail"]
 
 
 async def test_body_over_the_limit_is_413(api_client: ClientFactory) -> None:
     async with api_client(api={"max_body_bytes": 1024}) as client:
         response = await client.post("/v1/summaries", json={"text": "word " * 400})
-    body = problem(response, 413, "body-too-large")
+    body = assert_problem(response, 413, "body-too-large")
     assert "1,024 bytes" in body["detail"]
 
 
 async def test_article_over_the_limit_is_413(api_client: ClientFactory) -> None:
     async with api_client(max_article_chars=100) as client:
         response = await client.post("/v1/summaries", json={"text": "word " * 30})
-    body = problem(response, 413, "article-too-large")
+    body = assert_problem(response, 413, "article-too-large")
     assert "150 characters" in body["detail"]
     assert body["limit"] == 100
 
@@ -66,14 +53,14 @@ async def test_other_media_types_are_415(
 ) -> None:
     async with api_client() as client:
         response = await client.post("/v1/summaries", content=b"<a>text</a>", headers=headers)
-    problem(response, 415, "unsupported-media-type")
+    assert_problem(response, 415, "unsupported-media-type")
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t ", "\u200b\ufeff"])
 async def test_empty_text_is_422(api_client: ClientFactory, text: str) -> None:
     async with api_client() as client:
         response = await client.post("/v1/summaries", json={"text": text})
-    assert "empty" in problem(response, 422, "invalid-article")["detail"]
+    assert "empty" in assert_problem(response, 422, "invalid-article")["detail"]
 
 
 @pytest.mark.parametrize(
@@ -92,14 +79,14 @@ async def test_wrong_fields_are_422(
 ) -> None:
     async with api_client() as client:
         response = await client.post("/v1/summaries", json=body)
-    document = problem(response, 422, "validation")
+    document = assert_problem(response, 422, "validation")
     assert [error["field"] for error in document["errors"]] == [field]
 
 
 async def test_json_that_is_not_an_object_is_422(api_client: ClientFactory) -> None:
     async with api_client() as client:
         response = await client.post("/v1/summaries", json=["text"])
-    problem(response, 422, "validation")
+    assert_problem(response, 422, "validation")
 
 
 async def test_text_body_that_is_not_utf8_is_422(api_client: ClientFactory) -> None:
@@ -107,7 +94,7 @@ async def test_text_body_that_is_not_utf8_is_422(api_client: ClientFactory) -> N
         response = await client.post(
             "/v1/summaries", content=b"caf\xe9 talks", headers={"Content-Type": "text/plain"}
         )
-    assert "UTF-8" in problem(response, 422, "invalid-article")["detail"]
+    assert "UTF-8" in assert_problem(response, 422, "invalid-article")["detail"]
 
 
 @pytest.mark.parametrize(
@@ -119,7 +106,7 @@ async def test_choices_off_the_allowed_lists_are_422(
 ) -> None:
     async with api_client() as client:
         response = await client.post(f"/v1/summaries?{query}", json={"text": ARTICLE})
-    detail = problem(response, 422, "validation")["detail"]
+    detail = assert_problem(response, 422, "validation")["detail"]
     assert f"{named} " in detail
     assert "not allowed" in detail
 
@@ -136,7 +123,7 @@ async def test_local_queue_full_is_429_with_retry_after(
     statuses = sorted([first.status_code, second.status_code])
     assert statuses == [200, 429]
     refused = first if first.status_code == 429 else second
-    problem(refused, 429, "overloaded")
+    assert_problem(refused, 429, "overloaded")
     assert int(refused.headers["retry-after"]) >= 1
     assert len(fake_openai.requests) == 1
 
@@ -147,7 +134,7 @@ async def test_provider_rate_limit_is_429_with_its_retry_after(
     fake_openai.enqueue(HttpError(429, headers={"Retry-After": "7"}))
     async with api_client() as client:
         response = await client.post("/v1/summaries", json={"text": ARTICLE})
-    body = problem(response, 429, "provider-rate-limited")
+    body = assert_problem(response, 429, "provider-rate-limited")
     assert response.headers["retry-after"] == "7"
     assert body["attempts"] == 1
 
@@ -158,7 +145,7 @@ async def test_output_still_invalid_after_retries_is_502(
     fake_openai.enqueue(*[Completion("this is not JSON")] * 3)
     async with api_client(max_attempts=3) as client:
         response = await client.post("/v1/summaries", json={"text": ARTICLE})
-    body = problem(response, 502, "output-invalid")
+    body = assert_problem(response, 502, "output-invalid")
     assert body["attempts"] == 3
     assert "this is not JSON" not in response.text  # the raw completion stays in the logs
 
@@ -166,7 +153,7 @@ async def test_output_still_invalid_after_retries_is_502(
 async def test_unreachable_provider_is_503(api_client: ClientFactory) -> None:
     async with api_client(base_url=closed_port_url(), transient_retries=1) as client:
         response = await client.post("/v1/summaries", json={"text": ARTICLE})
-    assert problem(response, 503, "provider-unavailable")["attempts"] == 2
+    assert assert_problem(response, 503, "provider-unavailable")["attempts"] == 2
 
 
 async def test_provider_timeout_is_504(
@@ -175,7 +162,7 @@ async def test_provider_timeout_is_504(
     fake_openai.enqueue(Hang(5))
     async with api_client(timeout_s=0.3) as client:
         response = await client.post("/v1/summaries", json={"text": ARTICLE})
-    assert problem(response, 504, "provider-timeout")["attempts"] == 1
+    assert assert_problem(response, 504, "provider-timeout")["attempts"] == 1
 
 
 async def test_request_timeout_is_504(
@@ -184,7 +171,7 @@ async def test_request_timeout_is_504(
     fake_openai.enqueue(valid_answer(delay=2))
     async with api_client(api={"request_timeout_s": 0.3}) as client:
         response = await client.post("/v1/summaries", json={"text": ARTICLE})
-    assert "0.3 s" in problem(response, 504, "request-timeout")["detail"]
+    assert "0.3 s" in assert_problem(response, 504, "request-timeout")["detail"]
 
 
 async def test_unexpected_failure_is_a_generic_500_logged_redacted(
@@ -198,7 +185,7 @@ async def test_unexpected_failure_is_a_generic_500_logged_redacted(
     async with api_client() as client:
         with caplog.at_level(logging.ERROR, logger="service.api.problems"):
             response = await client.post("/v1/summaries", json={"text": ARTICLE})
-    body = problem(response, 500, "internal")
+    body = assert_problem(response, 500, "internal")
     assert "boom" not in response.text
     assert "RuntimeError" not in body["detail"]
     assert "boom with key [REDACTED]" in caplog.text
@@ -208,4 +195,4 @@ async def test_unexpected_failure_is_a_generic_500_logged_redacted(
 async def test_unknown_route_is_a_problem_document(api_client: ClientFactory) -> None:
     async with api_client() as client:
         response = await client.get("/v1/nothing-here")
-    problem(response, 404, "not-found")
+    assert_problem(response, 404, "not-found")

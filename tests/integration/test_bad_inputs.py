@@ -11,27 +11,15 @@ import select
 import socket
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
 
-from service.errors import TYPE_BASE
-from tests.conftest import ARTICLE, ClientFactory, valid_answer
+from tests.conftest import ARTICLE, ClientFactory, assert_problem, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.serving import ServeProcess, serve_process
 
 FIFTY_MB = 50 * 1024 * 1024
-
-
-def _problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert body["type"] == TYPE_BASE + slug
-    assert body["status"] == status
-    assert "Traceback" not in response.text
-    return body
 
 
 # --- through the app in-process ---------------------------------------------------------------
@@ -78,7 +66,7 @@ async def test_bad_body_is_a_4xx_problem(
         response = await client.post(
             "/v1/summaries", content=content, headers={"Content-Type": content_type}
         )
-    body = _problem(response, status, slug)
+    body = assert_problem(response, status, slug)
     if slug == "validation":
         assert body["errors"][0]["field"] == "text"
 

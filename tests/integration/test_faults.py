@@ -16,8 +16,7 @@ from typing import Any
 
 import pytest
 
-from service.errors import TYPE_BASE
-from tests.conftest import ARTICLE, ClientFactory, valid_answer
+from tests.conftest import ARTICLE, ClientFactory, assert_problem, valid_answer
 from tests.fakes.credentials import sk
 from tests.fakes.openai_server import (
     Completion,
@@ -95,12 +94,7 @@ FAULTS: dict[str, Fault] = {
 
 
 def _check_problem(response: Any, fault: Fault) -> None:
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["type"] == TYPE_BASE + str(fault.slug)
-    assert body["status"] == fault.status
-    assert body["title"]
-    assert body["detail"]
+    body = assert_problem(response, fault.status, str(fault.slug))
     assert body["attempts"] == fault.attempts
     if fault.retry_after is not None:
         assert response.headers["retry-after"] == fault.retry_after
