@@ -47,49 +47,30 @@ def _stop(proc: subprocess.Popen[str]) -> None:
 
 
 @contextlib.contextmanager
-def stub(latency_ms: float = 0.0) -> Iterator[str]:
+def _url_printing_process(what: str, *args: str) -> Iterator[str]:
+    """Run ``python -m <args>`` until the block ends; yield the base URL it prints when ready."""
+    proc = subprocess.Popen([PYTHON, "-m", *args], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        if not url.startswith("http"):
+            raise RuntimeError(f"{what} did not start (exit {proc.poll()})")
+        yield url
+    finally:
+        _stop(proc)
+
+
+def stub(latency_ms: float = 0.0) -> contextlib.AbstractContextManager[str]:
     """The lean stub in its own process; yields its base_url."""
-    proc = subprocess.Popen(
-        [PYTHON, "-m", "benchmarks.stub", "--latency-ms", str(latency_ms)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().strip()
-        if not url.startswith("http"):
-            raise RuntimeError(f"stub did not start (exit {proc.poll()})")
-        yield url
-    finally:
-        _stop(proc)
+    return _url_printing_process("stub", "benchmarks.stub", "--latency-ms", str(latency_ms))
 
 
-@contextlib.contextmanager
-def fake_server(latency_ms: float, reply_file: Path) -> Iterator[str]:
+def fake_server(latency_ms: float, reply_file: Path) -> contextlib.AbstractContextManager[str]:
     """The test fake, standalone, for comparison with the lean stub."""
-    proc = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "tests.fakes.openai_server",
-            "--latency-ms",
-            str(latency_ms),
-            "--reply-file",
-            str(reply_file),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().strip()
-        if not url.startswith("http"):
-            raise RuntimeError(f"fake server did not start (exit {proc.poll()})")
-        yield url
-    finally:
-        _stop(proc)
+    return _url_printing_process(
+        "fake server", "tests.fakes.openai_server",
+        "--latency-ms", str(latency_ms), "--reply-file", str(reply_file),
+    )  # fmt: skip
 
 
 def concord_env(base_url: str, **api: object) -> dict[str, str]:
