@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import string
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ class PromptTemplate(BaseModel):
         """``name/version``, as reported in ``meta.prompt_version``."""
         return f"{self.name}/{self.version}"
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         """Hash of every part the model sees; editing the file changes it."""
         parts = [self.system, self.user, self.format_instructions, self.repair]

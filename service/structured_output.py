@@ -8,6 +8,7 @@ with it. When attempts run out, ``OutputInvalid`` carries the count and the last
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -94,13 +95,7 @@ async def request_summary(
     if model.profile.structured_output != "json_schema":
         hint = prompt.render_format_instructions(model_json_schema())
         messages[0] = {"role": "system", "content": messages[0]["content"] + "\n" + hint}
-    options = CallOptions(
-        temperature=options.temperature,
-        max_tokens=options.max_tokens,
-        transient_retries=options.transient_retries,
-        max_backoff_s=options.max_backoff_s,
-        response_format=response_format_for(model),
-    )
+    options = dataclasses.replace(options, response_format=response_format_for(model))
     usage, calls, last_output, last_error = Usage(), 0, "", ""
     for attempt in range(1, max_attempts + 1):
         try:

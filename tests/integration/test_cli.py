@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -31,40 +30,36 @@ def _concord(
     )
 
 
-@pytest.fixture
-def fake() -> Any:
-    with FakeOpenAIServer() as server:
-        yield server
-
-
-def _env(fake: FakeOpenAIServer) -> dict[str, str]:
+def _env(fake_openai: FakeOpenAIServer) -> dict[str, str]:
     return {
         "CONCORD_MODEL": "llamacpp:fake-model",
-        "CONCORD_BASE_URL": fake.base_url,
+        "CONCORD_BASE_URL": fake_openai.base_url,
         "CONCORD_MAX_BACKOFF_S": "0.01",
     }
 
 
-def test_summarise_prints_the_summary_json(fake: FakeOpenAIServer, tmp_path: Path) -> None:
-    fake.enqueue(Completion.json(VALID))
+def test_summarise_prints_the_summary_json(fake_openai: FakeOpenAIServer, tmp_path: Path) -> None:
+    fake_openai.enqueue(Completion.json(VALID))
     article = tmp_path / "article.txt"
     article.write_text(ARTICLE)
-    done = _concord("summarise", str(article), env=_env(fake))
+    done = _concord("summarise", str(article), env=_env(fake_openai))
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert {p["name"] for p in result["summary"]["participants"]} == {"John Kerry", "Sergei Lavrov"}
     assert result["meta"]["model"] == "fake-model"
 
 
-def test_summarise_reads_stdin_and_model_flag_overrides_config(fake: FakeOpenAIServer) -> None:
-    fake.enqueue(Completion.json(VALID))
-    env = _env(fake) | {"CONCORD_MODEL": "openai:gpt-4o"}  # would need a key; the flag wins
+def test_summarise_reads_stdin_and_model_flag_overrides_config(
+    fake_openai: FakeOpenAIServer,
+) -> None:
+    fake_openai.enqueue(Completion.json(VALID))
+    env = _env(fake_openai) | {"CONCORD_MODEL": "openai:gpt-4o"}  # would need a key; the flag wins
     done = _concord(
         "summarise", "-", "--model", "llamacpp:other", "--compact", env=env, stdin=ARTICLE.encode()
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["meta"]["model"] == "other"
-    assert fake.requests[0].body["model"] == "other"
+    assert fake_openai.requests[0].body["model"] == "other"
 
 
 @pytest.mark.parametrize(
@@ -103,12 +98,12 @@ def test_missing_key_fails_fast_naming_the_variable(tmp_path: Path) -> None:
 
 
 def test_provider_failure_exits_3_without_a_traceback(
-    fake: FakeOpenAIServer, tmp_path: Path
+    fake_openai: FakeOpenAIServer, tmp_path: Path
 ) -> None:
-    fake.enqueue(HttpError(500), HttpError(500), HttpError(500))
+    fake_openai.enqueue(HttpError(500), HttpError(500), HttpError(500))
     article = tmp_path / "a.txt"
     article.write_text(ARTICLE)
-    done = _concord("summarise", str(article), env=_env(fake))
+    done = _concord("summarise", str(article), env=_env(fake_openai))
     assert done.returncode == 3
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().endswith("the model provider failed (500): fake HTTP 500")

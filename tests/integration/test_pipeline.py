@@ -72,14 +72,6 @@ VALID = {
 }
 
 
-@pytest.fixture
-def fake() -> Any:
-    with FakeOpenAIServer() as server:
-        yield server
-        leftover = server.pending
-    assert not leftover, f"scripted replies never consumed: {leftover}"
-
-
 def _settings(base_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "model": "llamacpp:fake-model",
@@ -91,8 +83,8 @@ def _settings(base_url: str, **overrides: Any) -> Settings:
 
 
 @pytest.fixture
-async def model(fake: FakeOpenAIServer) -> AsyncIterator[ConnectedModel]:
-    settings = _settings(fake.base_url)
+async def model(fake_openai: FakeOpenAIServer) -> AsyncIterator[ConnectedModel]:
+    settings = _settings(fake_openai.base_url)
     async with connect(settings, parse_model_id(settings.model)) as connected:
         yield connected
 
@@ -105,9 +97,9 @@ async def _run(model: ConnectedModel, settings: Settings | None = None) -> Summa
 
 
 async def test_valid_answer_becomes_a_grounded_summary_with_meta(
-    fake: FakeOpenAIServer, model: ConnectedModel
+    fake_openai: FakeOpenAIServer, model: ConnectedModel
 ) -> None:
-    fake.enqueue(Completion.json(VALID, usage=(400, 120)))
+    fake_openai.enqueue(Completion.json(VALID, usage=(400, 120)))
     result = await _run(model)
     assert [p.name for p in result.summary.participants] == ["John Kerry", "Sergei Lavrov"]
     evidence = result.summary.agreements[0].evidence[0]
@@ -129,11 +121,11 @@ async def test_valid_answer_becomes_a_grounded_summary_with_meta(
 
 
 async def test_request_asks_for_strict_json_schema_and_deterministic_sampling(
-    fake: FakeOpenAIServer, model: ConnectedModel
+    fake_openai: FakeOpenAIServer, model: ConnectedModel
 ) -> None:
-    fake.enqueue(Completion.json(VALID))
+    fake_openai.enqueue(Completion.json(VALID))
     await _run(model)
-    body = fake.requests[0].body
+    body = fake_openai.requests[0].body
     assert body["response_format"]["type"] == "json_schema"
     assert body["response_format"]["json_schema"]["strict"] is True
     assert body["temperature"] == 0
@@ -142,10 +134,10 @@ async def test_request_asks_for_strict_json_schema_and_deterministic_sampling(
 
 
 async def test_invalid_answers_are_fed_back_until_one_validates(
-    fake: FakeOpenAIServer, model: ConnectedModel
+    fake_openai: FakeOpenAIServer, model: ConnectedModel
 ) -> None:
     broken = {**VALID, "participants": [{"name": "Kerry"}]}
-    fake.enqueue(
+    fake_openai.enqueue(
         Completion("not json at all", usage=(100, 10)),
         Completion.json(broken, usage=(150, 20)),
         Completion.json(VALID, usage=(200, 30)),
@@ -153,25 +145,30 @@ async def test_invalid_answers_are_fed_back_until_one_validates(
     result = await _run(model)
     assert result.meta.attempts == 3
     assert result.meta.usage.total_tokens == 100 + 10 + 150 + 20 + 200 + 30
-    second, third = fake.requests[1].body["messages"], fake.requests[2].body["messages"]
+    second, third = (
+        fake_openai.requests[1].body["messages"],
+        fake_openai.requests[2].body["messages"],
+    )
     assert second[-2] == {"role": "assistant", "content": "not json at all"}
     assert "not valid JSON" in second[-1]["content"]
     assert "participants.0.role: Field required" in third[-1]["content"]
 
 
 async def test_truncated_answer_is_retried_with_a_reason(
-    fake: FakeOpenAIServer, model: ConnectedModel
+    fake_openai: FakeOpenAIServer, model: ConnectedModel
 ) -> None:
-    fake.enqueue(Completion('{"participants": [', finish_reason="length"), Completion.json(VALID))
+    fake_openai.enqueue(
+        Completion('{"participants": [', finish_reason="length"), Completion.json(VALID)
+    )
     result = await _run(model)
     assert result.meta.attempts == 2
-    assert "cut off" in fake.requests[1].body["messages"][-1]["content"]
+    assert "cut off" in fake_openai.requests[1].body["messages"][-1]["content"]
 
 
 async def test_output_never_valid_gives_up_with_attempts_and_last_output(
-    fake: FakeOpenAIServer, model: ConnectedModel
+    fake_openai: FakeOpenAIServer, model: ConnectedModel
 ) -> None:
-    fake.enqueue(Completion("{}"), EmptyChoices(), Completion("[1, 2]"))
+    fake_openai.enqueue(Completion("{}"), EmptyChoices(), Completion("[1, 2]"))
     with pytest.raises(OutputInvalid) as caught:
         await _run(model)
     assert caught.value.attempts == 3
@@ -180,9 +177,9 @@ async def test_output_never_valid_gives_up_with_attempts_and_last_output(
 
 
 async def test_transient_faults_are_retried_then_succeed(
-    fake: FakeOpenAIServer, model: ConnectedModel
+    fake_openai: FakeOpenAIServer, model: ConnectedModel
 ) -> None:
-    fake.enqueue(
+    fake_openai.enqueue(
         HttpError(503), HttpError(429, headers={"Retry-After": "0"}), Completion.json(VALID)
     )
     result = await _run(model)
@@ -190,9 +187,9 @@ async def test_transient_faults_are_retried_then_succeed(
 
 
 async def test_rate_limit_asking_for_too_long_is_reported_with_retry_after(
-    fake: FakeOpenAIServer, model: ConnectedModel
+    fake_openai: FakeOpenAIServer, model: ConnectedModel
 ) -> None:
-    fake.enqueue(HttpError(429, headers={"Retry-After": "3600"}))
+    fake_openai.enqueue(HttpError(429, headers={"Retry-After": "3600"}))
     with pytest.raises(ProviderRateLimited) as caught:
         await _run(model)
     assert caught.value.retry_after == 3600
@@ -200,9 +197,9 @@ async def test_rate_limit_asking_for_too_long_is_reported_with_retry_after(
 
 
 async def test_persistent_server_error_gives_up_after_bounded_retries(
-    fake: FakeOpenAIServer, model: ConnectedModel
+    fake_openai: FakeOpenAIServer, model: ConnectedModel
 ) -> None:
-    fake.enqueue(HttpError(500), HttpError(502), HttpError(500))
+    fake_openai.enqueue(HttpError(500), HttpError(502), HttpError(500))
     with pytest.raises(ProviderError) as caught:
         await _run(model)
     assert (caught.value.status, caught.value.attempts) == (502, 3)
@@ -216,9 +213,9 @@ async def test_refused_connection_is_provider_unavailable() -> None:
     assert (caught.value.status, caught.value.attempts) == (503, 3)
 
 
-async def test_slow_provider_is_a_timeout_and_is_not_retried(fake: FakeOpenAIServer) -> None:
-    fake.enqueue(Hang(5))
-    settings = _settings(fake.base_url, timeout_s=0.3)
+async def test_slow_provider_is_a_timeout_and_is_not_retried(fake_openai: FakeOpenAIServer) -> None:
+    fake_openai.enqueue(Hang(5))
+    settings = _settings(fake_openai.base_url, timeout_s=0.3)
     async with connect(settings, parse_model_id(settings.model)) as connected:
         with pytest.raises(ProviderTimeout) as caught:
             await _run(connected)
@@ -226,19 +223,19 @@ async def test_slow_provider_is_a_timeout_and_is_not_retried(fake: FakeOpenAISer
 
 
 async def test_refusal_and_malformed_body_and_auth_failure_are_provider_errors(
-    fake: FakeOpenAIServer, model: ConnectedModel
+    fake_openai: FakeOpenAIServer, model: ConnectedModel
 ) -> None:
-    fake.enqueue(Completion(None, refusal="I can't help with that."))
+    fake_openai.enqueue(Completion(None, refusal="I can't help with that."))
     with pytest.raises(ProviderRefused, match="refused"):
         await _run(model)
-    fake.enqueue(InvalidJSONBody())
+    fake_openai.enqueue(InvalidJSONBody())
     with pytest.raises(ProviderError, match="malformed"):
         await _run(model)
-    fake.enqueue(InvalidJSONBody(content_type="text/html"))
+    fake_openai.enqueue(InvalidJSONBody(content_type="text/html"))
     with pytest.raises(ProviderError, match="malformed"):
         await _run(model)
     message = {"error": {"message": f"Incorrect API key provided: {sk('abcdefgh12345678wxyz')}"}}
-    fake.enqueue(HttpError(401, body=message))
+    fake_openai.enqueue(HttpError(401, body=message))
     with pytest.raises(ProviderError) as caught:
         await _run(model)
     assert caught.value.status == 502
@@ -246,26 +243,30 @@ async def test_refusal_and_malformed_body_and_auth_failure_are_provider_errors(
     assert sk("abcdefgh") not in caught.value.detail
 
 
-async def test_json_object_profile_puts_the_schema_in_the_prompt(fake: FakeOpenAIServer) -> None:
-    fake.enqueue(Completion("```json\n" + __import__("json").dumps(VALID) + "\n```"))
-    settings = _settings(fake.base_url, model="compatible:some-model", api_key=sk("test-key-0001"))
+async def test_json_object_profile_puts_the_schema_in_the_prompt(
+    fake_openai: FakeOpenAIServer,
+) -> None:
+    fake_openai.enqueue(Completion("```json\n" + __import__("json").dumps(VALID) + "\n```"))
+    settings = _settings(
+        fake_openai.base_url, model="compatible:some-model", api_key=sk("test-key-0001")
+    )
     async with connect(settings, parse_model_id(settings.model)) as connected:
         result = await _run(connected)
-    body = fake.requests[0].body
+    body = fake_openai.requests[0].body
     assert body["response_format"] == {"type": "json_object"}
     assert '"participants"' in body["messages"][0]["content"]
-    assert fake.requests[0].headers["authorization"] == bearer(sk("test-key-0001"))
+    assert fake_openai.requests[0].headers["authorization"] == bearer(sk("test-key-0001"))
     assert result.meta.provider == "compatible"
 
 
 async def test_strict_grounding_drops_items_whose_quotes_are_invented(
-    fake: FakeOpenAIServer, model: ConnectedModel
+    fake_openai: FakeOpenAIServer, model: ConnectedModel
 ) -> None:
     invented = {
         **VALID,
         "agreements": [{**VALID["agreements"][0], "quotes": ["They shook hands warmly."]}],
     }
-    fake.enqueue(Completion.json(invented), Completion.json(invented))
+    fake_openai.enqueue(Completion.json(invented), Completion.json(invented))
     flagged = await _run(model)
     assert flagged.summary.agreements[0].grounded is False
     strict = await _run(model, Settings(grounding_policy="strict"))
