@@ -14,6 +14,8 @@ from service.errors import ConcordError, ConfigurationError, ProviderError
 SUBCOMMANDS = {
     "summarise": ("service.cli_summarise", "summarise an article file (or - for stdin)"),
     "serve": ("service.api.serve", "serve the HTTP API"),
+    "batch": ("service.batch.command", "summarise a corpus (folder of .txt or JSONL) to JSONL"),
+    "worker": ("service.jobs.worker", "process summary jobs from the Redis queue"),
     "eval": ("service.evaluation.command", "run the eval suite (replay by default, or --record)"),
 }
 

@@ -47,6 +47,32 @@ class ApiSettings(BaseModel):
     )
 
 
+class SharedSettings(BaseModel):
+    """How replicas share state through Redis (``CONCORD_SHARED__*``); unused without
+    ``CONCORD_REDIS_URL``."""
+
+    cache_ttl_s: int = Field(86_400, description="How long a shared cached summary lives.")
+    lock_ttl_s: float = Field(
+        30.0, description="Expiry of the one-model-call lock; its holder renews it while alive."
+    )
+    retry_redis_s: float = Field(
+        5.0, description="After Redis fails, serve from memory this long before trying it again."
+    )
+
+
+class JobSettings(BaseModel):
+    """The job queue (``CONCORD_JOBS__*``): SAQ on the Redis at ``CONCORD_REDIS_URL``."""
+
+    queue: str = Field("concord", description="Queue name; workers and clients must agree.")
+    heartbeat_s: int = Field(
+        15, description="A running job silent this long is taken to be dead and retried."
+    )
+    retries: int = Field(3, ge=1, description="Attempts a job gets (a dead worker uses one).")
+    keep_s: int = Field(86_400, description="How long a finished job's result stays readable.")
+    sweep_s: int = Field(10, description="How often workers look for jobs of dead workers.")
+    concurrency: int = Field(4, ge=1, description="Jobs one worker runs at once.")
+
+
 class Settings(BaseSettings):
     """Concord's configuration. See the README's configuration reference for every field."""
 
@@ -113,6 +139,13 @@ class Settings(BaseSettings):
     )
 
     api: ApiSettings = Field(default_factory=ApiSettings)
+    redis_url: SecretStr | None = Field(
+        None,
+        description="Redis shared by replicas and workers (cache, locks, limit, jobs); "
+        "unset: everything in this process's memory.",
+    )
+    shared: SharedSettings = Field(default_factory=SharedSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
 
     @classmethod
     def settings_customise_sources(

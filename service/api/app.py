@@ -13,8 +13,10 @@ from service.api.auth import require_api_key
 from service.api.openapi import openapi_config
 from service.api.problems import problem_details_plugin
 from service.api.routes.health import healthz, readyz
+from service.api.routes.jobs import create_job, read_job
 from service.api.routes.summaries import create_summary
 from service.api.runner import SummaryRunner
+from service.jobs.queue import open_queue
 from service.settings import Settings, get_settings
 
 
@@ -31,24 +33,33 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     runner = SummaryRunner(settings)
     keys = settings.api.api_keys
+    # Jobs need somewhere to wait for a worker: with no Redis, the job routes do not exist.
+    jobs = open_queue(settings, fail_fast=True) if settings.redis_url is not None else None
 
     @contextlib.asynccontextmanager
     async def models_open(_: Litestar) -> AsyncIterator[None]:
         await runner.start()
+        if jobs is not None:
+            await jobs.connect()
         try:
             yield
         finally:
             await runner.close()
+            if jobs is not None:
+                await jobs.disconnect()
 
     summaries = Router(
         "/v1",
-        route_handlers=[create_summary],
+        route_handlers=[create_summary, *([create_job, read_job] if jobs else [])],
         guards=[require_api_key(keys)] if keys else None,
         security=[{"bearer": []}] if keys else None,
     )
     return Litestar(
         route_handlers=[summaries, healthz, readyz],
-        dependencies={"runner": Provide(lambda: runner, sync_to_thread=False)},
+        dependencies={
+            "runner": Provide(lambda: runner, sync_to_thread=False),
+            "jobs": Provide(lambda: jobs, sync_to_thread=False),
+        },
         plugins=[problem_details_plugin()],
         lifespan=[models_open],
         openapi_config=openapi_config(_version(), with_auth=bool(keys)),

@@ -3,6 +3,10 @@
 A model server answers one or a few requests at a time; queueing without bound only turns
 overload into timeouts. Past ``max_queue`` waiters a request is refused at once with a
 ``Retry-After`` estimated from how long recent calls took.
+
+With replicas sharing a Redis, a holder of a local slot also takes one of the fleet-wide slots
+(``global_slots``, see ``service.shared.global_slots``) before it calls the model, so the limit
+holds across every replica and worker; the interface here is the same either way.
 """
 
 from __future__ import annotations
@@ -12,16 +16,32 @@ import contextlib
 import math
 import time
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, nullcontext
+from typing import Protocol
 
 from service.errors import Overloaded
 
 _SMOOTHING = 0.2  # weight of the newest call in the running mean of call durations
 
 
+class SlotSource(Protocol):
+    """Somewhere else to take a slot from as well, e.g. the fleet-wide count in Redis."""
+
+    def hold(self) -> AbstractAsyncContextManager[None]: ...
+
+
 class ConcurrencyLimiter:
     """At most ``max_in_flight`` holders of a slot; at most ``max_queue`` waiting for one."""
 
-    def __init__(self, max_in_flight: int, max_queue: int, first_guess_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        max_in_flight: int,
+        max_queue: int,
+        first_guess_s: float = 5.0,
+        *,
+        global_slots: SlotSource | None = None,
+    ) -> None:
+        self.global_slots = global_slots
         self.max_in_flight = max(1, max_in_flight)
         self.max_queue = max(0, max_queue)
         self.in_flight = 0
@@ -51,7 +71,8 @@ class ConcurrencyLimiter:
         self.in_flight += 1
         started = time.monotonic()
         try:
-            yield
+            async with self.global_slots.hold() if self.global_slots else nullcontext():
+                yield
         finally:
             self.in_flight -= 1
             self._slots.release()

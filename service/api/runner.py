@@ -3,6 +3,9 @@ model, all inside the per-request time budget.
 
 The order matters: a cache hit costs nothing, a request identical to one already running waits
 for that one instead of taking a model slot, and only genuinely new work queues for a slot.
+With ``CONCORD_REDIS_URL`` set, each step also looks beyond this process (``service.shared``):
+the cache is shared, one replica makes the model call for identical requests at several, and
+the slot is fleet-wide.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from service.prompts import PromptTemplate, load_prompt
 from service.providers import ConnectedModel
 from service.schema import SummaryResult
 from service.settings import Settings
+from service.shared.state import SharedState, shared_key
 from service.summarise import PipelineOptions, summarise
 
 
@@ -39,7 +43,12 @@ class SummaryRunner:
         self.settings = settings
         self.models = ModelPool(settings)
         self.cache = SummaryCache(settings.api.cache_entries)
-        self.limiter = ConcurrencyLimiter(settings.api.max_in_flight, settings.api.max_queue)
+        self.shared = SharedState.from_settings(settings)
+        self.limiter = ConcurrencyLimiter(
+            settings.api.max_in_flight,
+            settings.api.max_queue,
+            global_slots=self.shared.slots if self.shared else None,
+        )
         self.in_flight: InFlight[SummaryResult] = InFlight()
         self.options = PipelineOptions.from_settings(settings)
 
@@ -51,6 +60,8 @@ class SummaryRunner:
 
     async def close(self) -> None:
         await self.models.close()
+        if self.shared is not None:
+            await self.shared.close()
 
     async def run(self, job: SummaryJob) -> SummaryResult:
         """Summarise ``job.article``; raises a ``ConcordError`` subclass on any failure."""
@@ -74,8 +85,21 @@ class SummaryRunner:
     async def _summarise(
         self, key: CacheKey, article: Article, model: ConnectedModel, prompt: PromptTemplate
     ) -> SummaryResult:
-        async with self.limiter.slot():
-            result = await summarise(article, model, prompt, self.options)
+        async def call_model() -> SummaryResult:
+            async with self.limiter.slot():
+                return await summarise(article, model, prompt, self.options)
+
+        if self.shared is None:
+            result = await call_model()
+        else:
+            name = shared_key(key)
+            if (hit := await self.shared.cached(name)) is not None:
+                self.cache.put(key, hit)
+                return mark_cached(hit)
+            result, elsewhere = await self.shared.once(name, call_model)
+            if elsewhere:
+                self.cache.put(key, result)
+                return mark_cached(result)
         self.cache.put(key, result)
         return result
 

@@ -18,7 +18,12 @@ def healthz() -> dict[str, str]:
 @get("/readyz", summary="Readiness", tags=["health"])
 async def readyz(runner: NamedDependency[SummaryRunner]) -> dict[str, str]:
     """The default model answers: for the embedded model, its server is running; for a remote
-    provider, ``GET {base_url}/models`` succeeds within 2 s. Otherwise a 503 problem document."""
+    provider, ``GET {base_url}/models`` succeeds within 2 s. Otherwise a 503 problem document.
+    ``shared_state`` says whether this replica shares cache and limits through Redis or, with no
+    Redis configured or Redis unreachable, works from its own memory (still ready: it answers)."""
     model = runner.models.default
     await check_ready(model)
-    return {"status": "ready", "provider": model.provider, "model": model.model}
+    ready = {"status": "ready", "provider": model.provider, "model": model.model}
+    if runner.shared is None:
+        return ready | {"shared_state": "memory"}
+    return ready | await runner.shared.status()

@@ -49,13 +49,13 @@ async def create_summary(
     )
     job = SummaryJob(
         article,
-        provider=_either("provider", fields.provider, provider),
-        prompt_version=_either("prompt_version", fields.prompt_version, prompt_version),
+        provider=either("provider", fields.provider, provider),
+        prompt_version=either("prompt_version", fields.prompt_version, prompt_version),
     )
     return await runner.run(job)
 
 
-def _either(field: str, in_body: str | None, in_query: str | None) -> str | None:
+def either(field: str, in_body: str | None, in_query: str | None) -> str | None:
     if in_body is not None and in_query is not None and in_body != in_query:
         raise RequestInvalid(f"{field} differs between the body and the query string")
     return in_body if in_body is not None else in_query

@@ -1,0 +1,60 @@
+"""Summarising a corpus in this process: at most ``concurrency`` articles at once, each through
+the one pipeline entry point, ``summarise``, with one model connection for the whole run."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from service.batch.inputs import Item
+from service.errors import ConcordError
+from service.prompts import load_prompt
+from service.providers import ModelRef, connect
+from service.records import problem_record, summary_record
+from service.settings import Settings
+from service.summarise import PipelineOptions, summarise
+
+Finished = Callable[[str, dict[str, Any]], None]
+
+
+async def run_local(
+    items: list[Item], settings: Settings, ref: ModelRef, concurrency: int, finished: Finished
+) -> None:
+    """Summarise ``items``; call ``finished(id, record)`` as each one ends, success or not."""
+    prompt = load_prompt(settings.prompt_version, settings.prompts_dir)
+    options = PipelineOptions.from_settings(settings)
+    slots = asyncio.Semaphore(max(1, concurrency))
+    bad = {item.id for item in items if _precheck(item, settings, finished)}
+    todo = [item for item in items if item.id not in bad]
+    if not todo:
+        return
+    async with connect(settings, ref) as model:
+
+        async def one(item: Item) -> None:
+            async with slots:
+                started = time.perf_counter()
+                try:
+                    article = item.article(settings.max_article_chars)
+                    result = await summarise(article, model, prompt, options)
+                except ConcordError as error:
+                    finished(item.id, problem_record(error, _ms_since(started)))
+                    return
+                finished(item.id, summary_record(result))
+
+        await asyncio.gather(*(one(item) for item in todo))
+
+
+def _precheck(item: Item, settings: Settings, finished: Finished) -> bool:
+    """Record a bad item at once (no model needed); True when it was bad."""
+    try:
+        item.article(settings.max_article_chars)
+    except ConcordError as error:
+        finished(item.id, problem_record(error))
+        return True
+    return False
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000

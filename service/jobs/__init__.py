@@ -1,0 +1,1 @@
+"""Jobs: summaries that outlive a request, run by ``concord worker`` processes on a SAQ queue."""
