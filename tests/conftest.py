@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from service.errors import TYPE_BASE
 from service.schema import ModelAgreement, ModelParticipant, ModelSummary
 from service.settings import ApiSettings, Settings
 from tests.fakes.openai_server import Completion, FakeOpenAIServer
+from tests.redis_server import RedisServer, redis_server
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
@@ -60,6 +62,13 @@ def fake_settings(
         **core,
     }
     return Settings(**values, api=ApiSettings(**(api or {})))
+
+
+@pytest.fixture
+def redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A real redis-server of the test's own, on a free loopback port."""
+    with redis_server(tmp_path / "redis") as server:
+        yield server
 
 
 ClientFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]

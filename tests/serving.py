@@ -74,6 +74,27 @@ def serve_process(
             process.wait(timeout=10)
 
 
+@contextlib.contextmanager
+def worker_process(tmp_path: Path, env: dict[str, str], name: str = "worker") -> Iterator[
+    subprocess.Popen[bytes]
+]:
+    """``concord worker`` with ``env`` (over a CONCORD_-free environment), its output in
+    ``tmp_path/<name>.log``; killed by its pid afterwards if still running."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CONCORD_")}
+    environment |= {"CONCORD_CONFIG": str(tmp_path / "absent.toml"), **env}
+    with (tmp_path / f"{name}.log").open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "worker"],
+            cwd=tmp_path, env=environment, stdout=sink, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
+
 def fake_env(fake: FakeOpenAIServer) -> dict[str, str]:
     return {
         "CONCORD_MODEL": "llamacpp:fake-model",

@@ -1,0 +1,125 @@
+"""Replicas sharing state through a real Redis: each ``concord serve`` a real process.
+
+Two replicas, one Redis, one fake provider: identical requests cost one model call wherever
+they land; the in-flight limit holds across replicas; and when Redis dies mid-run a replica
+keeps answering from its own memory, says so once in its log and on ``/readyz``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis as sync_redis
+
+from tests.conftest import ARTICLE, valid_answer
+from tests.fakes.openai_server import FakeOpenAIServer
+from tests.redis_server import RedisServer
+from tests.serving import ServeProcess, fake_env, serve_process
+
+pytestmark = pytest.mark.redis
+
+
+@contextlib.contextmanager
+def replicas(
+    count: int, fake: FakeOpenAIServer, redis: RedisServer, tmp_path: Path, **env: str
+) -> Iterator[list[ServeProcess]]:
+    settings = fake_env(fake) | {"CONCORD_REDIS_URL": redis.url, "CONCORD_LOG_LEVEL": "INFO"}
+    with contextlib.ExitStack() as stack:
+        started = []
+        for n in range(count):
+            folder = tmp_path / f"replica-{n}"
+            folder.mkdir()
+            started.append(stack.enter_context(serve_process(folder, settings | env)))
+        yield started
+
+
+async def summarise(client: httpx.AsyncClient, server: ServeProcess, text: str) -> httpx.Response:
+    return await client.post(server.base + "/v1/summaries", json={"text": text}, timeout=30)
+
+
+async def test_identical_requests_at_two_replicas_make_one_model_call(
+    fake_openai: FakeOpenAIServer, redis: RedisServer, tmp_path: Path
+) -> None:
+    fake_openai.enqueue(valid_answer(delay=1.0))
+    with replicas(2, fake_openai, redis, tmp_path) as (first, second):
+        async with httpx.AsyncClient() as client:
+            together = await asyncio.gather(
+                summarise(client, first, ARTICLE), summarise(client, second, ARTICLE)
+            )
+            later = await summarise(client, second, ARTICLE)
+    assert [response.status_code for response in together] == [200, 200]
+    assert len(fake_openai.requests) == 1
+    assert sorted(r.json()["meta"]["cached"] for r in together) == [False, True]
+    assert later.status_code == 200
+    assert later.json()["meta"]["cached"] is True
+    assert later.json()["summary"] == together[0].json()["summary"]
+
+
+async def test_a_cached_answer_from_one_replica_serves_the_other(
+    fake_openai: FakeOpenAIServer, redis: RedisServer, tmp_path: Path
+) -> None:
+    fake_openai.enqueue(valid_answer())
+    with replicas(2, fake_openai, redis, tmp_path) as (first, second):
+        async with httpx.AsyncClient() as client:
+            made = await summarise(client, first, ARTICLE)
+            served = await summarise(client, second, ARTICLE)
+    assert (made.json()["meta"]["cached"], served.json()["meta"]["cached"]) == (False, True)
+    assert len(fake_openai.requests) == 1
+
+
+async def test_the_in_flight_limit_holds_across_replicas(
+    fake_openai: FakeOpenAIServer, redis: RedisServer, tmp_path: Path
+) -> None:
+    fake_openai.default = valid_answer(delay=0.3)
+    watcher = sync_redis.Redis.from_url(redis.url)
+    with replicas(2, fake_openai, redis, tmp_path, CONCORD_API__MAX_IN_FLIGHT="1") as servers:
+        async with httpx.AsyncClient() as client:
+            requests = asyncio.gather(
+                *[summarise(client, servers[n % 2], f"{ARTICLE} Part {n}.") for n in range(6)]
+            )
+            held: list[int] = []
+            while not requests.done():
+                held.append(int(watcher.zcard("concord:slots")))
+                await asyncio.sleep(0.02)
+            responses = await requests
+    assert [response.status_code for response in responses] == [200] * 6
+    assert len(fake_openai.requests) == 6
+    assert max(held) == 1  # one model call at a time across both replicas, never two
+    assert held.count(1) > 0
+
+
+async def test_redis_gone_mid_run_leaves_a_replica_answering_from_memory(
+    fake_openai: FakeOpenAIServer, redis: RedisServer, tmp_path: Path
+) -> None:
+    fake_openai.default = valid_answer()
+    env = {"CONCORD_SHARED__RETRY_REDIS_S": "0.5"}
+    with replicas(1, fake_openai, redis, tmp_path, **env) as (server,):
+        async with httpx.AsyncClient() as client:
+            before = await summarise(client, server, ARTICLE)
+            ready_before = (await client.get(server.base + "/readyz")).json()
+            redis.stop()
+            during = [await summarise(client, server, f"{ARTICLE} Part {n}.") for n in range(4)]
+            again = await summarise(client, server, ARTICLE)  # from this replica's memory
+            ready_during = await client.get(server.base + "/readyz")
+            redis.start()
+            await asyncio.sleep(0.6)  # past CONCORD_SHARED__RETRY_REDIS_S
+            after = await summarise(client, server, f"{ARTICLE} Afterwards.")
+            ready_after = (await client.get(server.base + "/readyz")).json()
+        log = server.log()
+
+    assert before.status_code == 200
+    assert ready_before["shared_state"] == "redis"
+    assert [response.status_code for response in during] == [200] * 4
+    assert again.status_code == 200 and again.json()["meta"]["cached"] is True
+    assert ready_during.status_code == 200
+    assert ready_during.json()["shared_state"] == "memory"
+    assert "unreachable" in ready_during.json()["redis"]
+    assert log.count("answering from this replica's memory until it is back") == 1
+    assert after.status_code == 200
+    assert ready_after["shared_state"] == "redis"
+    assert "is back" in log
