@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import QueryParameter
+from litestar.params import PathParameter, QueryParameter
 from pydantic import BaseModel, Field
 from redis.exceptions import RedisError
 from saq.queue.redis import RedisQueue
@@ -72,7 +72,10 @@ async def create_job(
 
 
 @get("/jobs/{job_id:str}", summary="A job's state and outcome", tags=["jobs"])
-async def read_job(job_id: str, jobs: NamedDependency[RedisQueue]) -> JobView:
+async def read_job(
+    job_id: Annotated[str, PathParameter(description="The id POST /v1/jobs answered.")],
+    jobs: NamedDependency[RedisQueue],
+) -> JobView:
     """``queued`` → ``running`` → ``done`` (with ``summary`` and ``meta``) or ``failed`` (with
     ``problem``). Finished jobs stay readable for ``CONCORD_JOBS__KEEP_S`` seconds."""
     try:
