@@ -101,13 +101,15 @@ def _wait_ready(url: str, proc: subprocess.Popen[str], timeout: float = 60.0) ->
 
 
 @contextlib.contextmanager
-def concord_serve(base_url: str, workers: int = 1, **api: object) -> Iterator[Server]:
+def concord_serve(
+    base_url: str, workers: int = 1, extra_env: dict[str, str] | None = None, **api: object
+) -> Iterator[Server]:
     """``concord serve --workers N`` against ``base_url``; yields it (pid: the main process)."""
     port = free_port()
     proc = subprocess.Popen(
         [CONCORD, "serve", "--port", str(port), "--workers", str(workers)],
         cwd=ROOT,
-        env=concord_env(base_url, **api),
+        env=concord_env(base_url, **api) | (extra_env or {}),
         stderr=subprocess.DEVNULL,
         text=True,
     )
