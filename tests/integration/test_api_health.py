@@ -13,7 +13,12 @@ async def test_ready_when_the_provider_answers(api_client: ClientFactory) -> Non
         ready = await client.get("/readyz")
     assert health.json() == {"status": "ok"}
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "provider": "llamacpp", "model": "fake-model"}
+    assert ready.json() == {
+        "status": "ready",
+        "provider": "llamacpp",
+        "model": "fake-model",
+        "shared_state": "memory",  # no CONCORD_REDIS_URL: this process alone
+    }
 
 
 async def test_not_ready_is_a_503_problem_while_health_stays_200(api_client: ClientFactory) -> None:

@@ -72,18 +72,18 @@ async def test_a_waiting_replica_gets_the_slot_when_the_holder_lets_go(
     state = shared(redis)
     first, second = GlobalSlots(state.link, 1), GlobalSlots(state.link, 1)
     order: list[str] = []
-    release = asyncio.Event()
+    release, first_in = asyncio.Event(), asyncio.Event()
 
     async def hold(slots: GlobalSlots, name: str, until: asyncio.Event | None) -> None:
         async with slots.hold():
             order.append(f"{name} in")
+            first_in.set()
             if until is not None:
                 await until.wait()
             order.append(f"{name} out")
 
     holder = asyncio.create_task(hold(first, "first", release))
-    while order != ["first in"]:
-        await asyncio.sleep(0.01)
+    await first_in.wait()
     waiter = asyncio.create_task(hold(second, "second", None))
     await asyncio.sleep(0.3)
     assert order == ["first in"]  # the second replica waits: the limit is 1 across both
