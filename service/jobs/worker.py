@@ -44,6 +44,10 @@ def build_worker(settings: Settings, url: str, concurrency: int) -> Worker[JobCo
     async def startup(ctx: JobContext) -> None:
         await runner.start()
         ctx["runner"] = runner
+        # SAQ sweeps as its upkeep starts, alongside the first dequeues; a job dequeued during
+        # that sweep looks abandoned and is aborted and retried. Sweeping here, before any job
+        # is taken, holds the sweep lock for ``sweep_s`` and so makes that first one a no-op.
+        await ctx["worker"].queue.sweep(settings.jobs.sweep_s)
 
     async def shutdown(_: JobContext) -> None:
         await runner.close()
