@@ -14,6 +14,7 @@ _PATTERNS = [
         r"(?i)((?:api[-_]?key|authorization|x-api-key)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]{8,}"
     ),
     re.compile(r"(?i)\b((?:org|proj)-[A-Za-z0-9]{8,})"),
+    re.compile(r"(?i)(\b[a-z][a-z0-9+.\-]*://[^:/@\s]*:)[^@\s/]+(?=@)"),  # redis://:pw@host
 ]
 
 

@@ -13,7 +13,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from service.batch.inputs import read_corpus
+from service.batch.inputs import Item, read_corpus
 from service.batch.ledger import Ledger
 from service.batch.local import run_local
 from service.batch.queued import run_queued
@@ -57,8 +57,9 @@ def _batch_name(args: argparse.Namespace) -> str:
     return hashlib.sha256(where.encode()).hexdigest()[:16]
 
 
-async def _run(args: argparse.Namespace, settings: Settings, view: BatchView, ledger: Ledger,
-               todo: list[Any]) -> None:  # fmt: skip
+async def _run(
+    args: argparse.Namespace, settings: Settings, view: BatchView, ledger: Ledger, todo: list[Item]
+) -> None:
     def finished(item_id: str, record: dict[str, Any]) -> None:
         ledger.append(item_id, record)
         view.finished(record)

@@ -26,7 +26,7 @@ async def run_local(
     prompt = load_prompt(settings.prompt_version, settings.prompts_dir)
     options = PipelineOptions.from_settings(settings)
     slots = asyncio.Semaphore(max(1, concurrency))
-    bad = {item.id for item in items if _precheck(item, settings, finished)}
+    bad = {item.id for item in items if record_if_bad(item, settings, finished)}
     todo = [item for item in items if item.id not in bad]
     if not todo:
         return
@@ -46,8 +46,8 @@ async def run_local(
         await asyncio.gather(*(one(item) for item in todo))
 
 
-def _precheck(item: Item, settings: Settings, finished: Finished) -> bool:
-    """Record a bad item at once (no model needed); True when it was bad."""
+def record_if_bad(item: Item, settings: Settings, finished: Finished) -> bool:
+    """Record a bad item at once, with no model call; True when it was bad."""
     try:
         item.article(settings.max_article_chars)
     except ConcordError as error:

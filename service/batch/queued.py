@@ -16,7 +16,7 @@ from saq import Job
 from saq.job import TERMINAL_STATUSES
 
 from service.batch.inputs import Item
-from service.batch.local import Finished, _precheck
+from service.batch.local import Finished, record_if_bad
 from service.jobs.queue import job_outcome, new_job, open_queue
 from service.settings import Settings
 
@@ -43,7 +43,7 @@ async def run_queued(
     await queue.connect()
     try:
         waiting: dict[str, str] = {}  # job key → item id
-        todo = [item for item in items if not _precheck(item, settings, finished)]
+        todo = [item for item in items if not record_if_bad(item, settings, finished)]
         for start in range(0, len(todo), SUBMIT_CHUNK):
             chunk = todo[start : start + SUBMIT_CHUNK]
             keys = [job_key(batch, item.id) for item in chunk]

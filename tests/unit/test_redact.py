@@ -35,3 +35,11 @@ def test_log_records_are_scrubbed(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="concord.test"):
         logger.info("calling with key %s", sk("abcdefghijklmnopqrstuvwxyz"))
     assert sk("abcdefghijklmnop") not in caplog.text
+
+
+def test_a_password_in_a_url_is_scrubbed_and_the_rest_kept() -> None:
+    password = "hunter" + "2hunter2"  # spelled in pieces, like the other fake credentials
+    cleaned = redact(f"Redis at redis://app:{password}@10.0.0.5:6379/0 failed")
+    assert password not in cleaned
+    assert "redis://app:[REDACTED]@10.0.0.5:6379/0" in cleaned
+    assert redact("http://127.0.0.1:8000/v1") == "http://127.0.0.1:8000/v1"
