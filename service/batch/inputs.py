@@ -43,6 +43,11 @@ def read_corpus(path: Path) -> list[Item]:
     """Every item of the folder or JSONL file at ``path``, in a stable order."""
     if path.is_dir():
         items = [_from_file(file, path) for file in sorted(path.rglob("*.txt"))]
+    elif path.suffix == ".txt":
+        raise CorpusError(
+            f"{path} is one article: summarise it with `concord summarise`, or give the folder "
+            "it is in"
+        )
     elif path.is_file():
         items = _from_jsonl(path.read_bytes())
     else:

@@ -9,15 +9,18 @@ articles never submitted are enqueued. Bad items are recorded here without reach
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 from typing import Any
 
+from redis.exceptions import RedisError
 from saq import Job
 from saq.job import TERMINAL_STATUSES
+from saq.queue.redis import RedisQueue
 
 from service.batch.inputs import Item
 from service.batch.local import Finished, record_if_bad
-from service.jobs.queue import job_outcome, new_job, open_queue
+from service.jobs.queue import QueueUnavailable, job_outcome, new_job, open_queue
 from service.settings import Settings
 
 POLL_S = 0.5
@@ -42,26 +45,42 @@ async def run_queued(
     queue = open_queue(settings, url)
     await queue.connect()
     try:
-        waiting: dict[str, str] = {}  # job key → item id
-        todo = [item for item in items if not record_if_bad(item, settings, finished)]
-        for start in range(0, len(todo), SUBMIT_CHUNK):
-            chunk = todo[start : start + SUBMIT_CHUNK]
-            keys = [job_key(batch, item.id) for item in chunk]
-            known = await queue.jobs(keys)
-            for item, key, job in zip(chunk, keys, known, strict=True):
-                if job is None:
-                    fields = {"text": item.text, "title": item.title, **options}
-                    await queue.enqueue(new_job(fields, settings, key=key))
-                waiting[key] = item.id
-        while waiting:
-            keys = list(waiting)
-            for key, job in zip(keys, await queue.jobs(keys), strict=True):
-                if (record := _finished_record(job)) is not None:
-                    finished(waiting.pop(key), record)
-            if waiting:
-                await asyncio.sleep(POLL_S)
+        await _submit_and_collect(
+            queue, items, settings=settings, batch=batch, options=options, finished=finished
+        )
+    except (RedisError, OSError) as exc:
+        raise QueueUnavailable(f"the queue's Redis failed ({type(exc).__name__})") from None
     finally:
-        await queue.disconnect()
+        with contextlib.suppress(RedisError, OSError):
+            await queue.disconnect()
+
+
+async def _submit_and_collect(
+    queue: RedisQueue,
+    items: list[Item],
+    *,
+    settings: Settings,
+    batch: str,
+    options: dict[str, Any],
+    finished: Finished,
+) -> None:
+    todo = [item for item in items if not record_if_bad(item, settings, finished)]
+    waiting: dict[str, str] = {}  # job key → item id
+    for start in range(0, len(todo), SUBMIT_CHUNK):
+        chunk = todo[start : start + SUBMIT_CHUNK]
+        keys = [job_key(batch, item.id) for item in chunk]
+        for item, key, job in zip(chunk, keys, await queue.jobs(keys), strict=True):
+            if job is None:  # never submitted (a job already known is waited for, or read)
+                fields = {"text": item.text, "title": item.title, **options}
+                await queue.enqueue(new_job(fields, settings, key=key))
+            waiting[key] = item.id
+    while waiting:
+        keys = list(waiting)
+        for key, job in zip(keys, await queue.jobs(keys), strict=True):
+            if (record := _finished_record(job)) is not None:
+                finished(waiting.pop(key), record)
+        if waiting:
+            await asyncio.sleep(POLL_S)
 
 
 def _finished_record(job: Job | None) -> dict[str, Any] | None:

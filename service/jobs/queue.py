@@ -15,10 +15,18 @@ from typing import Any, Literal
 from saq import Job, Status
 from saq.queue.redis import RedisQueue
 
+from service.errors import ProviderUnavailable
 from service.settings import JobSettings, Settings
 from service.shared.redis_link import connect_redis
 
 TASK = "summarise_article"
+
+
+class QueueUnavailable(ProviderUnavailable):
+    """The queue's Redis cannot be reached."""
+
+    title = "Job queue unavailable"
+    slug = "queue-unavailable"
 
 JobState = Literal["queued", "running", "done", "failed"]
 

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 from typing import cast
 
 from pydantic import SecretStr
+from redis.exceptions import RedisError
 from saq import Worker
 from saq.types import PartialTimersDict
 
 from service.api.runner import SummaryRunner
 from service.errors import ConfigurationError
-from service.jobs.queue import TASK, open_queue
+from service.jobs.queue import TASK, QueueUnavailable, open_queue
 from service.jobs.task import JobContext, summarise_article
 from service.redact import configure_logging
 from service.settings import Settings, get_settings
@@ -66,8 +68,11 @@ async def _work(worker: Worker[JobContext]) -> None:
     await worker.queue.connect()
     try:
         await worker.start()
+    except (RedisError, OSError) as exc:
+        raise QueueUnavailable(f"the queue's Redis failed ({type(exc).__name__})") from None
     finally:
-        await worker.queue.disconnect()
+        with contextlib.suppress(RedisError, OSError):
+            await worker.queue.disconnect()
 
 
 def run(args: argparse.Namespace) -> int:

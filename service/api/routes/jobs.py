@@ -22,8 +22,7 @@ from service.api.request_body import parse_summary_request, read_body
 from service.api.routes.summaries import either
 from service.api.runner import SummaryRunner
 from service.article import check_article
-from service.errors import ProviderUnavailable
-from service.jobs.queue import JobState, job_outcome, job_state, new_job
+from service.jobs.queue import JobState, QueueUnavailable, job_outcome, job_state, new_job
 
 
 class JobView(BaseModel):
@@ -35,11 +34,6 @@ class JobView(BaseModel):
     summary: dict[str, Any] | None = Field(None, description="The summary, once done.")
     meta: dict[str, Any] | None = Field(None, description="How it was made, once finished.")
     problem: dict[str, Any] | None = Field(None, description="RFC 9457 document, if failed.")
-
-
-class QueueUnavailable(ProviderUnavailable):
-    title = "Job queue unavailable"
-    slug = "queue-unavailable"
 
 
 @post("/jobs", status_code=202, summary="Submit a summary job", tags=["jobs"],
