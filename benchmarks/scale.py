@@ -92,10 +92,24 @@ def queue_round(count: int, args: argparse.Namespace, provider: str, server: Red
         )  # fmt: skip
         seconds = time.monotonic() - started
     done = sum("summary" in json.loads(line) for line in output.read_text().splitlines())
+    span = queue_span_s(server.url)
     ideal = count * args.concurrency / (args.latency_ms / 1000)
-    rate = done / seconds
-    return {"workers": count, "articles": done, "seconds": seconds, "per_s": rate,
-            "ideal_per_s": ideal, "ratio_to_ideal": rate / ideal}  # fmt: skip
+    return {
+        "workers": count, "articles": done, "seconds": seconds, "per_s": done / seconds,
+        "queue_s": span, "queue_per_s": done / span, "ideal_per_s": ideal,
+        "ratio_to_ideal": done / seconds / ideal, "queue_ratio": done / span / ideal,
+        "load_average": os.getloadavg()[0],
+    }  # fmt: skip
+
+
+def queue_span_s(redis_url: str) -> float:
+    """From the first job queued to the last one completed, by SAQ's own timestamps (ms): the
+    queue's throughput without the batch command's start-up and its polling."""
+    client = redis.Redis.from_url(redis_url)
+    jobs = [json.loads(raw) for key in client.scan_iter("saq:job:concord:*", count=500)
+            if (raw := client.get(key))]  # fmt: skip
+    client.close()
+    return (max(job["completed"] for job in jobs) - min(job["queued"] for job in jobs)) / 1000
 
 
 async def cache_round(provider: str, redis_url: str | None) -> dict[str, float]:
@@ -132,10 +146,16 @@ def report(rounds: list[dict[str, float]], alone: dict[str, float], shared: dict
         lines.append(
             f"  {r['workers']:.0f} worker(s)  {r['articles']:.0f} done in {r['seconds']:.1f} s  "
             f"{r['per_s']:.2f}/s  ideal {r['ideal_per_s']:.0f}/s  ratio {r['ratio_to_ideal']:.2f}"
+            f"  (queue alone: {r['queue_s']:.1f} s, {r['queue_per_s']:.2f}/s, "
+            f"ratio {r['queue_ratio']:.2f}; load average {r['load_average']:.1f})"
         )
     if len(rounds) == 2:
         speedup = rounds[1]["per_s"] / rounds[0]["per_s"]
-        lines.append(f"  {rounds[1]['workers']:.0f} workers vs 1: x{speedup:.2f}")
+        queue_speedup = rounds[1]["queue_per_s"] / rounds[0]["queue_per_s"]
+        lines.append(
+            f"  {rounds[1]['workers']:.0f} workers vs 1: x{speedup:.2f} "
+            f"(queue alone x{queue_speedup:.2f})"
+        )
     lines += [
         f"cache across 2 replicas ({CACHE_ARTICLES} articles, each to one then the other):",
         f"  without Redis  hit rate {alone['hit_rate']:.0%} ({alone['hits']:.0f} hits)",
