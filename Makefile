@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE := evals/cases/kerry-lavrov/article.txt
 
+# Debian packages the tests need (package names, checked with dpkg-query).
 SYSTEM := redis-server
 
 .PHONY: system-packages demo install serve test lint unit eval gate record update-baseline bench clean
@@ -18,7 +19,9 @@ $(STAMP): pyproject.toml
 
 # Debian packages the tests run for real (redis-server), installed once when missing.
 system-packages:
-	@missing=""; for p in $(SYSTEM); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(SYSTEM); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq $$missing; \
