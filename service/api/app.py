@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from litestar import Litestar, Router
 from litestar.di import Provide
+from redis.exceptions import RedisError
 
 from service.api.auth import require_api_key
 from service.api.openapi import openapi_config
@@ -46,7 +47,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await runner.close()
             if jobs is not None:
-                await jobs.disconnect()
+                with contextlib.suppress(RedisError, OSError):  # Redis may be gone by now
+                    await jobs.disconnect()
 
     summaries = Router(
         "/v1",

@@ -92,6 +92,19 @@ async def test_a_bad_job_is_refused_at_once_and_an_unknown_one_is_404(
     assert_problem(unknown, 404, "not-found")
 
 
+async def test_a_queue_that_is_gone_is_a_503_problem_not_a_traceback(
+    api_client: ClientFactory, redis: RedisServer
+) -> None:
+    async with api_client(redis_url=redis.url) as client:
+        redis.stop()
+        submitted = await client.post("/v1/jobs", json={"text": ARTICLE})
+        read = await client.get("/v1/jobs/anything")
+        summary = await client.post("/v1/summaries", json={"text": "  "})
+    assert_problem(submitted, 503, "queue-unavailable")
+    assert_problem(read, 503, "queue-unavailable")
+    assert_problem(summary, 422, "invalid-article")  # the rest of the API is unaffected
+
+
 async def test_without_redis_there_are_no_job_routes(api_client: ClientFactory) -> None:
     async with api_client() as client:
         response = await client.post("/v1/jobs", json={"text": ARTICLE})
