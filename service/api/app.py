@@ -13,7 +13,7 @@ from service.api.auth import require_api_key
 from service.api.openapi import openapi_config
 from service.api.problems import problem_details_plugin
 from service.api.routes.health import healthz, readyz
-from service.api.routes.summaries import create_summary
+from service.api.routes.summaries import create_summary, summary_options
 from service.api.runner import SummaryRunner
 from service.settings import Settings, get_settings
 
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     summaries = Router(
         "/v1",
-        route_handlers=[create_summary],
+        route_handlers=[create_summary, summary_options],
         guards=[require_api_key(keys)] if keys else None,
         security=[{"bearer": []}] if keys else None,
     )

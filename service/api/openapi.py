@@ -11,6 +11,7 @@ from litestar.openapi.spec import (
     Components,
     Example,
     OpenAPIMediaType,
+    OpenAPIResponse,
     OpenAPIType,
     Operation,
     RequestBody,
@@ -19,6 +20,7 @@ from litestar.openapi.spec import (
 )
 
 from service.api.examples import EXAMPLE_REQUEST, EXAMPLE_RESPONSE, PROBLEM_EXAMPLES
+from service.api.openapi_events import EVENT_STREAM
 from service.schema import SummaryResult
 
 DESCRIPTION = """\
@@ -78,10 +80,14 @@ SUMMARY_REQUEST_BODY = RequestBody(
 
 @dataclass
 class SummariseOperation(Operation):
-    """The generated operation, with the two-media-type request body Litestar cannot infer."""
+    """The generated operation, with what Litestar cannot infer: the two-media-type request
+    body, and the event stream as a second media type of the 200 response."""
 
     def __post_init__(self) -> None:
         self.request_body = SUMMARY_REQUEST_BODY
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse) and ok.content is not None:
+            ok.content["text/event-stream"] = EVENT_STREAM
 
 
 def _problem(status: int, description: str) -> ResponseSpec:
