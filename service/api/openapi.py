@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from litestar.openapi import OpenAPIConfig, ResponseSpec
-from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import (
     Components,
     Example,
@@ -19,6 +19,7 @@ from litestar.openapi.spec import (
     SecurityScheme,
 )
 
+from service.api.api_docs import OfflineSwaggerPlugin
 from service.api.examples import EXAMPLE_REQUEST, EXAMPLE_RESPONSE, PROBLEM_EXAMPLES
 from service.api.openapi_events import EVENT_STREAM
 from service.schema import SummaryResult
@@ -120,7 +121,8 @@ SUMMARY_RESPONSES: dict[int, ResponseSpec] = {
 
 
 def openapi_config(version: str, with_auth: bool) -> OpenAPIConfig:
-    """Scalar at ``/schema`` (and ``/schema/scalar``), Swagger UI at ``/schema/swagger``.
+    """Swagger UI at ``/schema`` and ``/schema/swagger`` from the app's own files (see
+    ``api_docs.py``), the JSON at ``/schema/openapi.json``.
 
     The bearer scheme is declared only when keys are configured; the guarded router names it.
     """
@@ -133,5 +135,5 @@ def openapi_config(version: str, with_auth: bool) -> OpenAPIConfig:
         description=DESCRIPTION,
         path="/schema",
         components=components if with_auth else Components(),
-        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(), JsonRenderPlugin()],
+        render_plugins=[OfflineSwaggerPlugin(), JsonRenderPlugin()],
     )

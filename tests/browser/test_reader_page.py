@@ -1,0 +1,187 @@
+"""The reader page and the API docs in a real headless Chromium, as a person would use them,
+against ``concord serve`` backed by the fake provider."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, expect
+
+from service.schema import (
+    ModelAgreement,
+    ModelDisagreement,
+    ModelParticipant,
+    ModelPosition,
+    ModelSummary,
+)
+from tests.browser.chromium import chromium, watched_page
+from tests.fakes.openai_server import Completion, FakeOpenAIServer
+from tests.serving import ServeProcess, fake_env, serve_process
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = (REPO / "evals/cases/kerry-lavrov/article.txt").read_text(encoding="utf-8")
+UKRAINE = (
+    "Washington and Moscow's top diplomats spoke in Paris following talks over areas of "
+    "coordination despite a post-Cold War low in relations between the two over Russia's "
+    "participation in unrest in Ukraine."
+)
+SCREENSHOT = REPO / "reports" / "reader-page.png"
+
+
+def sample_summary() -> ModelSummary:
+    """What the fake model answers: grounded items, a Ukraine disagreement, one made-up quote."""
+    return ModelSummary(
+        participants=[
+            ModelParticipant(
+                name="John Kerry",
+                role="US Secretary of State",
+                affiliation="United States",
+                quotes=["We both recognise the need to destroy and ultimately defeat Isil"],
+            ),
+            ModelParticipant(
+                name="Sergei Lavrov",
+                role="Russian Foreign Minister",
+                affiliation="Russia",
+                quotes=["Russian Foreign Minister Sergei Lavrov"],
+            ),
+        ],
+        agreements=[
+            ModelAgreement(
+                statement="Increase intelligence cooperation on Isis.",
+                parties=["John Kerry", "Sergei Lavrov"],
+                quotes=["increase cooperation between intelligence services on Isis"],
+            ),
+            ModelAgreement(
+                statement="A joint ground force.",
+                parties=["John Kerry", "Sergei Lavrov"],
+                quotes=["both sides will send troops to Syria next week"],  # not in the article
+            ),
+        ],
+        disagreements=[
+            ModelDisagreement(
+                topic="Ukraine",
+                positions=[
+                    ModelPosition(party="John Kerry", position="Russia fuels unrest in Ukraine."),
+                    ModelPosition(party="Sergei Lavrov", position="Russia's role is defensible."),
+                ],
+                quotes=[UKRAINE],
+            )
+        ],
+    )
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
+    """``concord serve`` on the fake provider, which takes a second to answer so that the page
+    has time to show the model step under way."""
+    with FakeOpenAIServer() as fake:
+        fake.default = Completion.json(sample_summary().model_dump(), delay=1.5)
+        with serve_process(tmp_path_factory.mktemp("serve"), fake_env(fake)) as server:
+            yield server
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+    with chromium(tmp_path_factory.mktemp("profile")) as context:
+        yield context
+
+
+def test_a_reader_sees_progress_then_the_summary_on_the_article(
+    served: ServeProcess, browser: BrowserContext
+) -> None:
+    watched = watched_page(browser)
+    page = watched.page
+    page.goto(served.base + "/")
+    expect(page.locator("#model option")).to_have_text(["llamacpp:fake-model"])
+    page.fill("#article", SAMPLE)
+    page.fill("#title", "Kerry and Lavrov agree on Isis")
+    page.click("#submit")
+
+    # The step indicator moves: the model step is seen under way, then the result replaces it.
+    expect(page.locator("#step-model")).to_have_text(re.compile("under way"))
+    expect(page.locator("#result")).to_be_visible(timeout=20_000)
+    expect(page.locator("#participants > li")).to_have_count(2)
+    expect(page.locator("#agreements > li")).to_have_count(2)
+    expect(page.locator("#disagreements > li")).to_have_count(1)
+    expect(page.locator("#disagreements li li")).to_have_text(
+        ["John Kerry: Russia fuels unrest in Ukraine.", "Sergei Lavrov: Russia's role is defensible."]
+    )
+    expect(page.locator("#meta")).to_contain_text("llamacpp:fake-model")
+    expect(page.locator("#meta")).to_contain_text("summarise/v2")
+    made_up = page.locator("#agreements .item", has_text="A joint ground force")
+    expect(made_up.locator(".ungrounded-badge")).to_have_text("not found in the article")
+
+    # Chosen by keyboard: the Ukraine disagreement's evidence is the article's own sentence.
+    ukraine = page.locator("#disagreements .item", has_text="Ukraine")
+    ukraine.focus()
+    page.keyboard.press("Enter")
+    expect(ukraine).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#text mark.evidence")).to_have_text([UKRAINE])
+    expect(page.locator("#text mark.evidence")).to_be_in_viewport()
+
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    assert SCREENSHOT.stat().st_size > 10_000
+
+    page.click("#copy")
+    expect(page.locator("#copied")).not_to_be_empty()
+    assert watched.errors == []
+    assert watched.foreign_requests(served.base) == []
+
+
+@pytest.mark.parametrize(
+    ("article", "status", "title", "detail"),
+    [
+        ("   \n  ", "422", "Invalid article", "empty"),
+        ("word " * 2000, "413", "Article too large", "8,000"),
+    ],
+    ids=["422-empty", "413-too-long"],
+)
+def test_a_refused_article_shows_the_problem(
+    served: ServeProcess, browser: BrowserContext, article: str, status: str, title: str, detail: str
+) -> None:
+    watched = watched_page(browser)
+    page = watched.page
+    page.goto(served.base + "/")
+    expect(page.locator("#model option")).to_have_count(1)
+    page.fill("#article", article)
+    page.click("#submit")
+    expect(page.locator("#error")).to_be_visible()
+    expect(page.locator("#error-title")).to_have_text(re.compile(f"^{status} {title}", re.I))
+    expect(page.locator("#error-detail")).to_contain_text(detail)
+    expect(page.locator("#result")).to_be_hidden()
+    # The browser logs the failed fetch's status itself; nothing else may go wrong.
+    assert [e for e in watched.errors if f"status of {status}" not in e] == []
+    assert watched.foreign_requests(served.base) == []
+
+
+def test_the_page_fits_a_400_pixel_screen(served: ServeProcess, browser: BrowserContext) -> None:
+    page = browser.new_page()
+    page.set_viewport_size({"width": 400, "height": 800})
+    page.goto(served.base + "/")
+    page.fill("#article", SAMPLE)
+    page.click("#submit")
+    expect(page.locator("#result")).to_be_visible(timeout=20_000)
+    page.locator("#disagreements .item").first.click()
+    # Nothing wider than the screen: no sideways scrolling to read the article or the lists.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
+    text_box = page.locator("#text").bounding_box()
+    assert text_box is not None and text_box["width"] <= 400
+
+
+@pytest.mark.parametrize("path", ["/schema", "/schema/swagger"])
+def test_the_api_docs_work_offline(served: ServeProcess, browser: BrowserContext, path: str) -> None:
+    watched = watched_page(browser)
+    page = watched.page
+    response = page.goto(served.base + path)
+    assert response is not None
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Concord")
+    expect(page.locator(".opblock-summary-path").first).to_be_visible()
+    assert watched.errors == []
+    assert watched.foreign_requests(served.base) == []
