@@ -7,6 +7,7 @@ miss one.
 
 from __future__ import annotations
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 # Scripts, styles, images and requests from this origin only; no inline script or style, no
@@ -28,7 +29,7 @@ def security_headers(app: ASGIApp) -> ASGIApp:
     """Wrap ``app`` so each HTTP response carries ``SECURITY_HEADERS``."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
 
@@ -37,7 +38,7 @@ def security_headers(app: ASGIApp) -> ASGIApp:
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 headers += [item for item in SECURITY_HEADERS if item[0] not in present]
-                message = {**message, "headers": headers}  # type: ignore[typeddict-item]
+                message = {**message, "headers": headers}
             await send(message)
 
         await app(scope, receive, send_with_headers)

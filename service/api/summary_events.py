@@ -44,7 +44,7 @@ def problem_document(request: Request[Any, Any, Any], error: Exception) -> dict[
     ``retry_after`` member (seconds).
     """
     to_problem = next(convert for kind, convert in _TO_PROBLEM.items() if isinstance(error, kind))
-    response = to_problem(error).to_response(request)  # type: ignore[arg-type]
+    response = to_problem(error).to_response(request)
     document = dict(response.content)
     if retry_after := response.headers.get("Retry-After"):
         document["retry_after"] = int(retry_after)

@@ -3,12 +3,13 @@ against ``concord serve`` backed by the fake provider."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, expect
+from playwright.sync_api import BrowserContext, Route, expect
 
 from service.schema import (
     ModelAgreement,
@@ -109,7 +110,10 @@ def test_a_reader_sees_progress_then_the_summary_on_the_article(
     expect(page.locator("#agreements > li")).to_have_count(2)
     expect(page.locator("#disagreements > li")).to_have_count(1)
     expect(page.locator("#disagreements li li")).to_have_text(
-        ["John Kerry: Russia fuels unrest in Ukraine.", "Sergei Lavrov: Russia's role is defensible."]
+        [
+            "John Kerry: Russia fuels unrest in Ukraine.",
+            "Sergei Lavrov: Russia's role is defensible.",
+        ]
     )
     expect(page.locator("#meta")).to_contain_text("llamacpp:fake-model")
     expect(page.locator("#meta")).to_contain_text("summarise/v2")
@@ -143,7 +147,12 @@ def test_a_reader_sees_progress_then_the_summary_on_the_article(
     ids=["422-empty", "413-too-long"],
 )
 def test_a_refused_article_shows_the_problem(
-    served: ServeProcess, browser: BrowserContext, article: str, status: str, title: str, detail: str
+    served: ServeProcess,
+    browser: BrowserContext,
+    article: str,
+    status: str,
+    title: str,
+    detail: str,
 ) -> None:
     watched = watched_page(browser)
     page = watched.page
@@ -171,11 +180,14 @@ def test_the_page_fits_a_400_pixel_screen(served: ServeProcess, browser: Browser
     # Nothing wider than the screen: no sideways scrolling to read the article or the lists.
     assert page.evaluate("document.documentElement.scrollWidth") <= 400
     text_box = page.locator("#text").bounding_box()
-    assert text_box is not None and text_box["width"] <= 400
+    assert text_box is not None
+    assert text_box["width"] <= 400
 
 
 @pytest.mark.parametrize("path", ["/schema", "/schema/swagger"])
-def test_the_api_docs_work_offline(served: ServeProcess, browser: BrowserContext, path: str) -> None:
+def test_the_api_docs_work_offline(
+    served: ServeProcess, browser: BrowserContext, path: str
+) -> None:
     watched = watched_page(browser)
     page = watched.page
     response = page.goto(served.base + path)
@@ -185,3 +197,65 @@ def test_the_api_docs_work_offline(served: ServeProcess, browser: BrowserContext
     expect(page.locator(".opblock-summary-path").first).to_be_visible()
     assert watched.errors == []
     assert watched.foreign_requests(served.base) == []
+
+
+def test_sentences_withheld_from_the_model_are_marked(
+    served: ServeProcess, browser: BrowserContext
+) -> None:
+    """The v3 pipeline adds ``meta.withheld`` (sentences kept from the model as injected
+    instructions); this server does not emit it yet, so the real response is amended in flight."""
+    withheld = '"There may be as many as 500 or more from Russia," Kerry said.'
+    start = SAMPLE.index(withheld)
+
+    def add_withheld(route: Route) -> None:
+        response = route.fetch()
+        blocks = response.text().split("\r\n\r\n")
+        for index, block in enumerate(blocks):
+            if block.startswith("event: summary"):
+                name, data = block.split("\r\n", 1)
+                summary = json.loads(data.removeprefix("data: "))
+                summary["meta"]["withheld"] = [
+                    {"start": start, "end": start + len(withheld), "text": withheld}
+                ]
+                blocks[index] = f"{name}\r\ndata: {json.dumps(summary)}"
+        route.fulfill(response=response, body="\r\n\r\n".join(blocks))
+
+    watched = watched_page(browser)
+    page = watched.page
+    page.route("**/v1/summaries", add_withheld)
+    page.goto(served.base + "/")
+    expect(page.locator("#model option")).to_have_count(1)
+    page.fill("#article", SAMPLE + " ")  # not the cached article: a fresh run
+    page.click("#submit")
+    expect(page.locator("#result")).to_be_visible(timeout=20_000)
+    expect(page.locator("#text mark.withheld")).to_have_text([withheld])
+    page.locator("#participants .item").first.click()  # still marked beside the evidence
+    expect(page.locator("#text mark.withheld")).to_have_text([withheld])
+    expect(page.locator("#text mark.evidence")).to_have_count(1)
+    assert watched.errors == []
+
+
+def test_with_keys_on_the_page_asks_for_one_and_keeps_it_in_memory(
+    tmp_path: Path, browser: BrowserContext
+) -> None:
+    key = "reader-" + "page-key"  # a fake key, spelt in pieces like the other test credentials
+    with FakeOpenAIServer() as fake:
+        fake.default = Completion.json(sample_summary().model_dump())
+        env = fake_env(fake) | {"CONCORD_API__API_KEYS": json.dumps([key])}
+        with serve_process(tmp_path, env) as server:
+            watched = watched_page(browser)
+            page = watched.page
+            page.goto(server.base + "/")
+            expect(page.locator("#error-title")).to_have_text(re.compile("^401"))
+            page.fill("#key", key)
+            page.locator("#key").press("Tab")  # a change event: the options load with the key
+            expect(page.locator("#model option")).to_have_count(1)
+            expect(page.locator("#error")).to_be_hidden()
+            page.fill("#article", SAMPLE)
+            page.click("#submit")
+            expect(page.locator("#result")).to_be_visible(timeout=20_000)
+            stored = page.evaluate(
+                "[JSON.stringify(localStorage), JSON.stringify(sessionStorage), document.cookie]"
+            )
+            assert all(key not in value for value in stored)
+            assert [e for e in watched.errors if "status of 401" not in e] == []

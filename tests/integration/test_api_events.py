@@ -44,7 +44,8 @@ async def test_steps_arrive_in_order_and_the_summary_is_the_plain_answer(
     assert streamed.headers["content-type"].startswith("text/event-stream")
     events = parse_events(streamed.text)
     names = [name for name, _ in events]
-    assert names[0] == "accepted" and names[-1] == "summary"
+    assert names[0] == "accepted"
+    assert names[-1] == "summary"
     assert set(names[1:-1]) == {"step"}
     assert events[0][1] == {
         "provider": "llamacpp",
@@ -73,7 +74,7 @@ async def test_a_provider_fault_mid_stream_ends_in_a_problem_event(
         response = await client.post("/v1/summaries", json={"text": ARTICLE}, headers=EVENTS)
 
     events = parse_events(response.text)
-    assert [name for name, _ in events][0] == "accepted"
+    assert next(name for name, _ in events) == "accepted"
     assert ("step", {"step": "model", "phase": "finished"}) not in [
         (n, {"step": d.get("step"), "phase": d.get("phase")}) for n, d in events
     ]
@@ -81,7 +82,8 @@ async def test_a_provider_fault_mid_stream_ends_in_a_problem_event(
     assert name == "problem"
     assert problem["status"] == 502
     assert problem["type"].endswith("/provider-error")
-    assert problem["title"] and problem["detail"]
+    assert problem["title"]
+    assert problem["detail"]
     assert problem["attempts"] == 3
     assert "Traceback" not in response.text
 
@@ -118,7 +120,10 @@ async def test_a_request_refused_before_work_gets_a_plain_problem(
 
 
 async def test_options_list_what_a_request_may_pick(api_client: ClientFactory) -> None:
-    allowed = {"allowed_providers": ["openai:gpt-4o-mini"], "allowed_prompt_versions": ["summarise/v1"]}
+    allowed = {
+        "allowed_providers": ["openai:gpt-4o-mini"],
+        "allowed_prompt_versions": ["summarise/v1"],
+    }
     async with api_client(api=allowed) as client:
         response = await client.get("/v1/options")
     assert response.json() == {
@@ -141,18 +146,18 @@ def test_a_client_that_disconnects_frees_the_model_slot(
     }
     with serve_process(tmp_path, env) as server:
         url = server.base + "/v1/summaries"
-        with httpx.Client(timeout=30) as first:
-            with first.stream("POST", url, json={"text": ARTICLE}, headers=EVENTS) as stream:
-                seen, chunks = "", stream.iter_text()  # kept: a dropped iterator hangs up
-                for chunk in chunks:
-                    seen += chunk
-                    if '"step": "model", "phase": "started"' in seen:
-                        break
-                deadline = time.monotonic() + 10
-                while not fake_openai.requests and time.monotonic() < deadline:
-                    time.sleep(0.05)  # the model call has reached the provider and hangs there
-                busy = httpx.post(url, json={"text": ARTICLE + " Other."}, timeout=30)
-                assert busy.status_code == 429  # the hanging call holds the only slot
+        first = httpx.Client(timeout=30)
+        with first, first.stream("POST", url, json={"text": ARTICLE}, headers=EVENTS) as stream:
+            seen, chunks = "", stream.iter_text()  # kept: a dropped iterator hangs up
+            for chunk in chunks:
+                seen += chunk
+                if '"step": "model", "phase": "started"' in seen:
+                    break
+            deadline = time.monotonic() + 10
+            while not fake_openai.requests and time.monotonic() < deadline:
+                time.sleep(0.05)  # the model call has reached the provider and hangs there
+            busy = httpx.post(url, json={"text": ARTICLE + " Other."}, timeout=30)
+            assert busy.status_code == 429  # the hanging call holds the only slot
         # The stream is closed: the server must notice and cancel the hanging model call.
         deadline = time.monotonic() + 10
         while True:
