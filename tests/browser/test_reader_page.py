@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Route, expect
 
@@ -259,3 +262,26 @@ def test_with_keys_on_the_page_asks_for_one_and_keeps_it_in_memory(
             )
             assert all(key not in value for value in stored)
             assert [e for e in watched.errors if "status of 401" not in e] == []
+
+
+def test_a_busy_server_says_when_to_try_again(tmp_path: Path, browser: BrowserContext) -> None:
+    with FakeOpenAIServer() as fake:
+        fake.default = Completion.json(sample_summary().model_dump(), delay=4)
+        env = fake_env(fake) | {"CONCORD_API__MAX_IN_FLIGHT": "1", "CONCORD_API__MAX_QUEUE": "0"}
+        with serve_process(tmp_path, env) as server:
+            url = server.base + "/v1/summaries"
+            busy = threading.Thread(
+                target=httpx.post, args=(url,), kwargs={"json": {"text": SAMPLE}}
+            )
+            busy.start()  # holds the only model slot for four seconds
+            while not fake.requests:
+                time.sleep(0.05)
+            watched = watched_page(browser)
+            page = watched.page
+            page.goto(server.base + "/")
+            page.fill("#article", SAMPLE + " Another reader.")
+            page.click("#submit")
+            expect(page.locator("#error-title")).to_have_text(re.compile("^429 "))
+            expect(page.locator("#error-detail")).to_contain_text(re.compile(r"Try again in \d+ s"))
+            busy.join()
+            assert watched.errors == []

@@ -167,3 +167,40 @@ def test_a_client_that_disconnects_frees_the_model_slot(
             time.sleep(0.2)
         assert after.status_code == 200, after.text
         assert len(fake_openai.requests) == 2
+
+
+async def test_a_request_joining_the_same_work_hears_every_step(
+    api_client: ClientFactory, fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.enqueue(valid_answer(delay=0.5))
+    async with api_client(concurrent=True) as client:
+
+        async def stream() -> list[tuple[str, dict[str, Any]]]:
+            response = await client.post("/v1/summaries", json={"text": ARTICLE}, headers=EVENTS)
+            return parse_events(response.text)
+
+        first, second = await asyncio.gather(stream(), stream())
+    assert len(fake_openai.requests) == 1  # one model call served both
+    # The joiner hears the steps that ran before it joined, then the rest: the same list.
+    steps = [
+        [(d["step"], d["phase"]) for n, d in events if n == "step"] for events in (first, second)
+    ]
+    assert steps[0] == steps[1]
+    assert ("model", "finished") in steps[0]
+    assert first[-1][0] == second[-1][0] == "summary"
+    assert {events[-1][1]["meta"]["cached"] for events in (first, second)} == {False, True}
+
+
+async def test_the_openapi_document_describes_the_event_stream(api_client: ClientFactory) -> None:
+    async with api_client() as client:
+        schema = (await client.get("/schema/openapi.json")).json()
+    ok = schema["paths"]["/v1/summaries"]["post"]["responses"]["200"]["content"]
+    stream = ok["text/event-stream"]
+    for name in ("accepted", "step", "summary", "problem"):
+        assert f"`{name}`" in stream["schema"]["description"]
+    example = stream["examples"]["sample"]["value"]
+    names = [name for name, _ in parse_events(example)]
+    assert names[0] == "accepted"
+    assert set(names[1:-1]) == {"step"}
+    assert names[-1] == "summary"
+    assert "/v1/options" in schema["paths"]
