@@ -127,6 +127,7 @@ async function submit(event) {
       await showProblem(response);
       return;
     }
+    let ended = false;
     for await (const { name, data } of serverSentEvents(response)) {
       if (name === "accepted") {
         $("steps").append(el("li", { class: "finished" },
@@ -135,7 +136,9 @@ async function submit(event) {
       else if (name === "step") showStep(data);
       else if (name === "summary") showResult(data);
       else if (name === "problem") showProblemDocument(data);
+      ended ||= name === "summary" || name === "problem";
     }
+    if (!ended) showError("The stream ended early", "The server closed it before the summary.");
   } catch (error) {
     showError("The request failed", String(error));
   } finally {
