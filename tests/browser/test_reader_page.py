@@ -285,3 +285,14 @@ def test_a_busy_server_says_when_to_try_again(tmp_path: Path, browser: BrowserCo
             expect(page.locator("#error-detail")).to_contain_text(re.compile(r"Try again in \d+ s"))
             busy.join()
             assert watched.errors == []
+
+
+def test_a_chosen_text_file_becomes_the_article(
+    served: ServeProcess, browser: BrowserContext
+) -> None:
+    watched = watched_page(browser)
+    page = watched.page
+    page.goto(served.base + "/")
+    page.set_input_files("#file", str(REPO / "evals/cases/kerry-lavrov/article.txt"))
+    expect(page.locator("#article")).to_have_value(SAMPLE)
+    assert watched.errors == []
