@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE := evals/cases/kerry-lavrov/article.txt
+# The browser tests drive Debian's chromium (never a browser downloaded at run time).
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: demo install serve test lint unit eval gate record update-baseline bench clean
 
@@ -14,7 +16,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[local,dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Debian's chromium, installed once when missing (CI runs as root; elsewhere, run this as root).
+$(CHROMIUM):
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+
+install: $(STAMP) $(CHROMIUM)
 
 ## The first README command: summarise the sample article on the embedded model (no key, no network).
 demo: $(STAMP)
@@ -24,7 +31,7 @@ serve: $(STAMP)
 	$(BIN)/concord serve
 
 ## The second README command: lint, type-check, every test (the real model included), the eval gate.
-test: $(STAMP) lint
+test: $(STAMP) $(CHROMIUM) lint
 	$(BIN)/pytest
 	$(BIN)/concord eval --gate
 
@@ -32,7 +39,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check service tests benchmarks
 	$(BIN)/mypy service
 
-unit: $(STAMP)
+unit: $(STAMP) $(CHROMIUM)
 	$(BIN)/pytest -m 'not local_model'
 
 eval: $(STAMP)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -27,6 +26,7 @@ from service.cited_summary import (
 )
 from service.injection import screen
 from service.model_call import CallOptions
+from service.progress import StepClock
 from service.prompts import PromptTemplate
 from service.providers import ConnectedModel
 from service.schema import (
@@ -66,13 +66,6 @@ class MultipassOutcome:
     calls: int = 0
 
 
-StepHook = Callable[[str, str, dict[str, object] | None], None]
-
-
-def _no_hook(step: str, phase: str, partial: dict[str, object] | None) -> None:
-    return None
-
-
 @dataclass
 class _Passes:
     """Runs the passes of one article against one model, keeping their costs."""
@@ -83,13 +76,13 @@ class _Passes:
     prefix: str
     call: CallOptions
     max_attempts: int
-    hook: StepHook
+    steps: StepClock
     stats: list[PassStats] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     calls: int = 0
 
     async def ask(self, name: str, output: type[Output], **values: str) -> Output:
-        self.hook(name, "started", None)
+        self.steps.started(name)
         started = time.perf_counter()
         messages = [
             {"role": "system", "content": self.prompt.system},
@@ -109,7 +102,7 @@ class _Passes:
             latency_ms=round((time.perf_counter() - started) * 1000, 1),
             salvaged=result.salvaged,
         ))
-        self.hook(name, "finished", result.value.model_dump())
+        self.steps.finished(name, result.value.model_dump(mode="json"))
         return result.value
 
     def _check_citations(self, value: BaseModel) -> None:
@@ -147,20 +140,24 @@ async def summarise_by_sentences(
     call: CallOptions,
     max_attempts: int,
     policy: str,
-    hook: StepHook = _no_hook,
+    steps: StepClock | None = None,
 ) -> MultipassOutcome:
     """Run every pass over one article and assemble the summary."""
-    hook("sentences", "started", None)
+    steps = steps or StepClock(None)
+    steps.started("sentences")
     sentences = split_sentences(article.text)
     screened = screen(article.text, sentences)
     index = SentenceIndex(tuple(screened.kept))
     withheld = [Withheld(start=s.start, end=s.end, text=s.text) for s in screened.withheld]
-    hook("sentences", "finished", {"sentences": len(sentences), "withheld": len(withheld)})
+    steps.finished(
+        "sentences",
+        {"sentences": len(sentences), "withheld": [w.model_dump() for w in withheld]},
+    )
     title = f"Title: {article.title}\n" if article.title else ""
     prefix = prompt.user.format_map(
         {"article": index.numbered().replace("</article>", "</ article>"), "title_line": title}
     ) + "\n"
-    passes = _Passes(model, prompt, index, prefix, call, max_attempts, hook)
+    passes = _Passes(model, prompt, index, prefix, call, max_attempts, steps)
 
     found = (await passes.ask("participants", ParticipantsPass)).participants
     line = _participant_line(found)
@@ -192,7 +189,7 @@ async def summarise_by_sentences(
     differ = [d for n, d in enumerate(differ, start=len(agreed) + 1) if n in keep]
     agreed = [a for n, a in enumerate(agreed, start=1) if n in keep]
 
-    hook("grounding", "started", None)
+    steps.started("grounding")
     kept_text = "\n".join(s.text for s in screened.kept)
     withheld_text = "\n".join(s.text for s in screened.withheld)
     people = build_participants(found, index, kept_text, withheld_text)
@@ -202,7 +199,7 @@ async def summarise_by_sentences(
         build_disagreements(differ, index, people),
         "strict" if policy == "strict" else "flag",
     )
-    hook("grounding", "finished", None)
+    steps.finished("grounding", {"grounding": counts.model_dump(mode="json")})
     return MultipassOutcome(
         summary, counts, passes.stats, withheld, verification, passes.usage, passes.calls
     )

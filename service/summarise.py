@@ -16,6 +16,7 @@ from service.article import Article
 from service.grounding import ground_summary
 from service.model_call import CallOptions
 from service.multipass import summarise_by_sentences
+from service.progress import ProgressCallback, StepClock
 from service.prompts import PromptTemplate
 from service.providers import ConnectedModel
 from service.schema import Meta, SummaryResult, schema_hash
@@ -63,16 +64,21 @@ async def summarise(
     model: ConnectedModel,
     prompt: PromptTemplate,
     options: PipelineOptions,
+    *,
+    on_progress: ProgressCallback | None = None,
 ) -> SummaryResult:
-    """Summarise one article with one model; raises a ``ConcordError`` subclass on failure."""
+    """Summarise one article with one model; raises a ``ConcordError`` subclass on failure.
+
+    ``on_progress`` hears each step start and finish (see ``service.progress``)."""
     started = time.perf_counter()
+    steps = StepClock(on_progress)
     if options.log_article_text:
         log.debug("article text (%d chars): %s", len(article.text), article.text)
     extra: dict[str, Any] = {}
     if prompt.kind == "sentences":
         outcome = await summarise_by_sentences(
             article, model, prompt, call=options.call, max_attempts=options.max_attempts,
-            policy=options.grounding_policy,
+            policy=options.grounding_policy, steps=steps,
         )
         summary, counts, attempts, usage = (
             outcome.summary, outcome.counts, outcome.calls, outcome.usage
@@ -82,14 +88,27 @@ async def summarise(
             "verification": outcome.verification,
         }
     else:
+        steps.started("prompt")
         messages = render_prompt(prompt, article)
+        steps.finished("prompt", {"prompt_version": prompt.id, "messages": len(messages)})
+        steps.started("model")  # ask → validate → repair, until the answer fits the schema
         output = await request_summary(model, prompt, messages, options.call, options.max_attempts)
+        steps.finished(
+            "model",
+            {
+                "attempts": output.attempts,
+                "usage": output.usage.model_dump(mode="json"),
+                "summary": output.value.model_dump(mode="json"),
+            },
+        )
+        steps.started("grounding")
         summary, counts = ground_summary(
             output.value,
             article.text,
             policy=options.grounding_policy,
             fuzzy_threshold=options.fuzzy_threshold,
         )
+        steps.finished("grounding", {"grounding": counts.model_dump(mode="json")})
         attempts, usage = output.attempts, output.usage
     meta = Meta(
         provider=model.provider,

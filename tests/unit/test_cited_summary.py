@@ -92,6 +92,8 @@ def test_a_point_citing_no_shown_sentence_is_flagged_or_dropped_by_policy() -> N
     agreements = build_agreements([uncited], INDEX, [])
     assert not agreements[0].grounded
     summary, counts = finish([], agreements, [], "flag")
-    assert len(summary.agreements) == 1 and counts.flagged_items == 1
+    assert len(summary.agreements) == 1
+    assert counts.flagged_items == 1
     summary, counts = finish([], build_agreements([uncited], INDEX, []), [], "strict")
-    assert summary.agreements == [] and counts.dropped_items == 1
+    assert summary.agreements == []
+    assert counts.dropped_items == 1

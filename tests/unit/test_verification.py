@@ -23,7 +23,8 @@ def test_cues_are_found_where_a_word_starts_and_not_after_a_negation() -> None:
     assert not has_cue("disagreement", [S[1]])  # "split the cost" is not a division
     assert not has_cue("disagreement", [S[2]])  # "without a single sticking point"
     assert has_cue("agreement", [S[3]])
-    assert not has_cue("agreement", [S[4]]) and not has_cue("disagreement", [S[4]])
+    assert not has_cue("agreement", [S[4]])
+    assert not has_cue("disagreement", [S[4]])
     assert cue_sentences("disagreement", S) == [1]
 
 
