@@ -4,9 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE := evals/cases/kerry-lavrov/article.txt
-
-# Debian packages the tests need (package names, checked with dpkg-query).
-SYSTEM := redis-server
+# Debian packages the tests run for real (package names, checked with dpkg-query): the
+# browser tests drive chromium (never a browser downloaded at run time), the replica and job
+# tests start redis-server.
+SYSTEM := chromium redis-server
 
 .PHONY: system-packages demo install serve test lint unit eval gate record update-baseline bench clean
 
@@ -17,14 +18,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[local,dev]'
 	touch $(STAMP)
 
-# Debian packages the tests run for real (redis-server), installed once when missing.
+# The packages in SYSTEM, installed once when missing (CI runs as root; elsewhere via sudo).
 system-packages:
 	@missing=""; for p in $(SYSTEM); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq $$missing; \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
 install: $(STAMP) system-packages

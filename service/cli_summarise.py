@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from service.article import Article, check_article, decode_article_bytes
+from service.cli_progress import terminal_progress, wants_progress
 from service.errors import InvalidArticle
 from service.prompts import load_prompt
 from service.providers import connect, parse_model_id
@@ -27,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--strict", action="store_true", help="drop items whose quotes are not found"
     )
     parser.add_argument("--compact", action="store_true", help="print JSON on one line")
+    parser.add_argument(
+        "--quiet", action="store_true", help="no progress display, even on a terminal"
+    )
 
 
 def read_article_input(path: str) -> bytes:
@@ -62,8 +66,10 @@ async def summarise_file(args: argparse.Namespace) -> SummaryResult:
     # Check the article before starting any model: bad input should fail in milliseconds.
     text = decode_article_bytes(read_article_input(args.path))
     article: Article = check_article(text, max_chars=settings.max_article_chars, title=args.title)
-    async with connect(settings, ref) as model:
-        return await summarise(article, model, prompt, PipelineOptions.from_settings(settings))
+    options = PipelineOptions.from_settings(settings)
+    with terminal_progress(wants_progress(args.quiet)) as on_progress:
+        async with connect(settings, ref) as model:
+            return await summarise(article, model, prompt, options, on_progress=on_progress)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -42,6 +42,7 @@ class Completion:
     refusal: str | None
     usage: Usage
     calls: int  # HTTP calls it took, transient retries included
+    cached_tokens: int = 0  # prompt tokens the server reused from its prompt cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,8 +176,9 @@ def _completion(response: Any, calls: int) -> Completion:
             completion_tokens=response.usage.completion_tokens or 0,
             total_tokens=response.usage.total_tokens or 0,
         )
+    cached = _cached_tokens(response)
     if not response.choices:
-        return Completion("", None, None, usage, calls)
+        return Completion("", None, None, usage, calls, cached)
     choice = response.choices[0]
     message = choice.message
     return Completion(
@@ -185,4 +187,17 @@ def _completion(response: Any, calls: int) -> Completion:
         refusal=getattr(message, "refusal", None),
         usage=usage,
         calls=calls,
+        cached_tokens=cached,
     )
+
+
+def _cached_tokens(response: Any) -> int:
+    """Prompt tokens served from the provider's cache: OpenAI's ``prompt_tokens_details``, or
+    llama.cpp's ``timings.cache_n``; 0 when the provider says neither."""
+    details = getattr(response.usage, "prompt_tokens_details", None) if response.usage else None
+    if details is not None and getattr(details, "cached_tokens", None):
+        return int(details.cached_tokens)
+    timings = (getattr(response, "model_extra", None) or {}).get("timings")
+    if isinstance(timings, dict) and isinstance(timings.get("cache_n"), int):
+        return int(timings["cache_n"])
+    return 0

@@ -12,7 +12,7 @@ import json
 import string
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -30,9 +30,11 @@ class PromptTemplate(BaseModel):
     name: str
     version: str
     description: str = ""
+    kind: Literal["quotes", "sentences"] = "quotes"
     variables: list[str]
     system: str
     user: str
+    passes: dict[str, str] = {}
     format_instructions: str
     repair: str
 
@@ -45,6 +47,7 @@ class PromptTemplate(BaseModel):
     def content_hash(self) -> str:
         """Hash of every part the model sees; editing the file changes it."""
         parts = [self.system, self.user, self.format_instructions, self.repair]
+        parts += [f"{name}\x1f{text}" for name, text in sorted(self.passes.items())]
         return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:16]
 
     def render(self, **values: str) -> list[dict[str, str]]:
@@ -57,6 +60,10 @@ class PromptTemplate(BaseModel):
             {"role": "user", "content": self.user.format_map(values)},
         ]
 
+    def render_pass(self, name: str, **values: str) -> str:
+        """One pass's instruction of a multi-pass prompt, its placeholders filled."""
+        return self.passes[name].format_map(values)
+
     def render_format_instructions(self, schema: dict[str, Any]) -> str:
         return self.format_instructions.format(schema=json.dumps(schema, separators=(",", ":")))
 
@@ -68,11 +75,30 @@ def _placeholders(text: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(text) if field}
 
 
+# What each pass of a sentence-cited prompt is handed besides the shared numbered article.
+PASS_VARIABLES: dict[str, set[str]] = {
+    "participants": set(),
+    "agreements": {"participants"},
+    "disagreements": {"participants", "leads"},
+    "verification": {"candidates"},
+}
+
+
 def _check(template: PromptTemplate, path: Path) -> None:
     used = _placeholders(template.system) | _placeholders(template.user)
     undeclared = used - set(template.variables)
     if undeclared:
         raise PromptError(f"{path}: placeholder(s) {sorted(undeclared)} not in 'variables'")
+    if template.kind == "sentences" and set(template.passes) != set(PASS_VARIABLES):
+        raise PromptError(f"{path}: a sentences prompt needs passes {sorted(PASS_VARIABLES)}")
+    if template.kind == "quotes" and template.passes:
+        raise PromptError(f"{path}: passes belong to kind 'sentences' prompts")
+    for name, text in template.passes.items():
+        if not _placeholders(text) <= PASS_VARIABLES[name]:
+            raise PromptError(
+                f"{path}: pass {name} may use only {sorted(PASS_VARIABLES[name])}, "
+                f"not {sorted(_placeholders(text) - PASS_VARIABLES[name])}"
+            )
     if _placeholders(template.format_instructions) != {"schema"}:
         raise PromptError(f"{path}: format_instructions must use exactly {{schema}}")
     if _placeholders(template.repair) != {"error"}:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -58,16 +58,82 @@ class ModelSummary(_Strict):
     disagreements: list[ModelDisagreement]
 
 
+# Multi-pass prompts (summarise/v3) ask for one list per call and take evidence as sentence
+# numbers. ``sentences`` comes first in the points so the model cites before it paraphrases.
+
+_SENTENCES = "Numbers of the article sentences that show this, e.g. [3, 7]."
+
+
+class CitedParticipant(_Strict):
+    name: str = Field(
+        description="The person's own name as the article writes it (not a title), or the "
+        "body's name when no person speaks for it."
+    )
+    role: str = Field(description="Their title or role, e.g. 'Foreign Minister'.")
+    affiliation: str = Field(description="Country, government or organisation they act for.")
+    sentences: list[int] = Field(description=_SENTENCES)
+
+
+class CitedAgreement(_Strict):
+    sentences: list[int] = Field(description=_SENTENCES)
+    statement: str = Field(description="What they agreed on, briefly, in your own words.")
+    parties: list[str] = Field(description="Names of the participants who agree.")
+
+
+class CitedDisagreement(_Strict):
+    sentences: list[int] = Field(description=_SENTENCES)
+    topic: str = Field(description="What they differ on, briefly, in your own words.")
+    positions: list[ModelPosition]
+
+
+class ParticipantsPass(_Strict):
+    participants: list[CitedParticipant]
+
+
+class AgreementsPass(_Strict):
+    agreements: list[CitedAgreement]
+
+
+class DisagreementsPass(_Strict):
+    disagreements: list[CitedDisagreement]
+
+
+class Check(_Strict):
+    candidate: int = Field(description="The candidate's number.")
+    shown: bool = Field(description="True only if the cited sentences show it.")
+
+
+class VerificationPass(_Strict):
+    checks: list[Check]
+
+
+PASS_OUTPUTS: dict[str, type[BaseModel]] = {
+    "participants": ParticipantsPass,
+    "agreements": AgreementsPass,
+    "disagreements": DisagreementsPass,
+    "verification": VerificationPass,
+}
+
+PromptKind = Literal["quotes", "sentences"]
+
+
 @cache
-def model_json_schema() -> dict[str, Any]:
+def model_json_schema(output: type[BaseModel] = ModelSummary) -> dict[str, Any]:
     """The JSON schema sent as ``response_format``: accepted by OpenAI strict structured outputs."""
-    return ModelSummary.model_json_schema()
+    return output.model_json_schema()
 
 
 @cache
-def schema_hash() -> str:
-    """A short, stable hash of the model-facing schema; cassettes and caches are keyed on it."""
-    canonical = json.dumps(model_json_schema(), sort_keys=True, separators=(",", ":"))
+def schema_hash(kind: PromptKind = "quotes") -> str:
+    """A short, stable hash of the model-facing schema(s) of one kind of prompt.
+
+    Quote prompts (v1, v2) use ``ModelSummary``; sentence-cited prompts (v3) use the pass
+    schemas. Cassettes and caches are keyed on it, so a schema change means re-recording.
+    """
+    outputs = [ModelSummary] if kind == "quotes" else list(PASS_OUTPUTS.values())
+    schemas = [model_json_schema(output) for output in outputs]
+    canonical = json.dumps(schemas if kind == "sentences" else schemas[0], sort_keys=True,
+                           separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
@@ -75,12 +141,16 @@ def schema_hash() -> str:
 
 
 class Evidence(_Strict):
-    quote: str = Field(description="The quote as the model gave it.")
+    quote: str = Field(description="The quote: the model's, or the cited sentence itself.")
     start: int | None = Field(None, description="Offset of the matched span in the article.")
     end: int | None = Field(None, description="End offset (exclusive) of the matched span.")
     grounded: bool = Field(False, description="True when the quote was found in the article.")
-    match: str = Field("none", description="'exact', 'normalised', 'fuzzy' or 'none'.")
+    match: str = Field(
+        "none",
+        description="'sentence' (cited by number), 'exact', 'normalised', 'fuzzy' or 'none'.",
+    )
     score: float = Field(0.0, description="Match similarity, 0–100.")
+    sentence: int | None = Field(None, description="The cited sentence's number, if cited so.")
 
 
 class Participant(_Strict):
@@ -142,6 +212,33 @@ class GroundingCounts(_Strict):
         return self.grounded / self.quotes if self.quotes else 0.0
 
 
+class PassStats(_Strict):
+    """One model pass of a multi-pass prompt: what it cost and whether it was cut short."""
+
+    name: str
+    calls: int
+    prompt_tokens: int = Field(description="Prompt tokens the server counted.")
+    cached_tokens: int = Field(description="Of those, reused from the server's prompt cache.")
+    completion_tokens: int
+    latency_ms: float
+    salvaged: bool = Field(False, description="Cut off at the token cap; complete items kept.")
+
+
+class Withheld(_Strict):
+    """A sentence not shown to the model because it addresses the summariser."""
+
+    start: int
+    end: int
+    text: str
+
+
+class VerificationCounts(_Strict):
+    checked: int = 0
+    kept: int = 0
+    dropped: int = 0
+    kept_by_cue: int = Field(0, description="Doubted by the model, kept for a cue in the text.")
+
+
 class Meta(_Strict):
     provider: str
     model: str
@@ -152,6 +249,9 @@ class Meta(_Strict):
     usage: Usage
     latency_ms: float
     grounding: GroundingCounts
+    passes: list[PassStats] = Field(default_factory=list)
+    withheld: list[Withheld] = Field(default_factory=list)
+    verification: VerificationCounts | None = None
     cached: bool = False
 
 

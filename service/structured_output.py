@@ -12,9 +12,12 @@ import dataclasses
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import from_json
 
 from service.errors import OutputInvalid, ProviderError, ProviderRefused
 from service.model_call import CallOptions, Completion, call_model
@@ -23,6 +26,7 @@ from service.providers import ConnectedModel
 from service.schema import ModelSummary, Usage, model_json_schema
 
 log = logging.getLogger(__name__)
+Output = TypeVar("Output", bound=BaseModel)
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 # Characters of a bad answer echoed back with the repair request. The error message is what
@@ -32,41 +36,55 @@ _MAX_ECHO = 2000
 
 
 @dataclass(frozen=True, slots=True)
-class ValidatedOutput:
-    summary: ModelSummary
+class ValidatedOutput(Generic[Output]):
+    value: Output
     attempts: int  # model calls made, transient retries included
     usage: Usage  # summed over every call
+    cached_tokens: int = 0  # prompt tokens the server reused from its cache, summed
+    salvaged: bool = False  # cut off at the token cap; the complete items were kept
 
 
 class _Rejected(Exception):
     """One completion that cannot be used; the message is what the model is told."""
 
 
-def response_format_for(model: ConnectedModel) -> dict[str, object] | None:
+def response_format_for(
+    model: ConnectedModel, output: type[BaseModel] = ModelSummary, name: str = "summary"
+) -> dict[str, object] | None:
     """The ``response_format`` this profile declares it supports."""
     mode = model.profile.structured_output
     if mode == "json_schema":
         return {
             "type": "json_schema",
-            "json_schema": {"name": "summary", "schema": model_json_schema(), "strict": True},
+            "json_schema": {"name": name, "schema": model_json_schema(output), "strict": True},
         }
     if mode == "json_object":
         return {"type": "json_object"}
     return None
 
 
-def parse_summary(completion: Completion, max_tokens: int) -> ModelSummary:
+def _json_text(completion: Completion) -> str:
+    text = completion.text.strip()
+    if not text:
+        raise _Rejected("the answer was empty")
+    if fenced := _FENCE.match(text):
+        text = fenced.group(1)
+    return text
+
+
+def parse_output(
+    completion: Completion,
+    output: type[Output],
+    max_tokens: int,
+    check: Callable[[Output], None] | None = None,
+) -> Output:
     """Validate one completion, raising ``_Rejected`` with a message meant for the model."""
     if completion.finish_reason == "length":
         raise _Rejected(
             f"the answer was cut off at the {max_tokens}-token limit; "
             "use fewer and shorter quotes so the whole JSON fits"
         )
-    text = completion.text.strip()
-    if not text:
-        raise _Rejected("the answer was empty")
-    if fenced := _FENCE.match(text):
-        text = fenced.group(1)
+    text = _json_text(completion)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -74,29 +92,78 @@ def parse_summary(completion: Completion, max_tokens: int) -> ModelSummary:
             f"the answer is not valid JSON ({exc.msg} at character {exc.pos})"
         ) from None
     try:
-        return ModelSummary.model_validate(data)
+        value = output.model_validate(data)
     except ValidationError as exc:
         problems = [
             f"{'.'.join(str(part) for part in err['loc']) or 'top level'}: {err['msg']}"
             for err in exc.errors()[:5]
         ]
         raise _Rejected("it does not match the schema: " + "; ".join(problems)) from None
+    if check is not None:
+        try:
+            check(value)
+        except ValueError as exc:
+            raise _Rejected(str(exc)) from None
+    return value
 
 
-async def request_summary(
+def salvage(completion: Completion, output: type[Output]) -> Output | None:
+    """The complete items of an answer cut off at the token cap, or None if there are none.
+
+    A pass whose answer overruns returns what it has rather than nothing: the truncated JSON is
+    parsed leniently (pydantic's partial mode), and each list keeps only items that validate.
+    """
+    try:
+        data = from_json(_json_text(completion), allow_partial=True)
+    except (_Rejected, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    kept: dict[str, list[Any]] = {}
+    for field, info in output.model_fields.items():
+        items = data.get(field)
+        if not isinstance(items, list) or get_origin(info.annotation) is not list:
+            return None
+        (item_type,) = get_args(info.annotation)
+        kept[field] = []
+        for item in items:
+            try:
+                kept[field].append(TypeAdapter(item_type).validate_python(item))
+            except ValidationError:
+                continue
+    if not any(kept.values()):
+        return None
+    return output.model_validate({k: [i.model_dump() for i in v] for k, v in kept.items()})
+
+
+async def request_structured(
     model: ConnectedModel,
-    prompt: PromptTemplate,
     messages: list[dict[str, str]],
     options: CallOptions,
     max_attempts: int,
-) -> ValidatedOutput:
-    """Run the ask → validate → repair loop and return the first valid summary."""
+    *,
+    output: type[Output],
+    prompt: PromptTemplate,
+    name: str = "summary",
+    check: Callable[[Output], None] | None = None,
+    hint_in_system: bool = True,
+    salvage_cut_off: bool = False,
+) -> ValidatedOutput[Output]:
+    """Run the ask → validate → repair loop and return the first valid ``output``.
+
+    ``check`` adds rules the schema cannot say (sentence numbers in range); its ``ValueError``
+    is fed back like a schema error. With ``salvage_cut_off``, an answer cut off at the token
+    cap keeps its complete items instead of costing an attempt. The format hint for profiles
+    without ``json_schema`` goes into the system message, or, with ``hint_in_system=False``,
+    after the last message so a shared prefix stays byte-identical across passes.
+    """
     messages = list(messages)
     if model.profile.structured_output != "json_schema":
-        hint = prompt.render_format_instructions(model_json_schema())
-        messages[0] = {"role": "system", "content": messages[0]["content"] + "\n" + hint}
-    options = dataclasses.replace(options, response_format=response_format_for(model))
-    usage, calls, last_output, last_error = Usage(), 0, "", ""
+        hint = prompt.render_format_instructions(model_json_schema(output))
+        at = 0 if hint_in_system else len(messages) - 1
+        messages[at] = {**messages[at], "content": messages[at]["content"] + "\n" + hint}
+    options = dataclasses.replace(options, response_format=response_format_for(model, output, name))
+    usage, calls, cached, last_output, last_error = Usage(), 0, 0, "", ""
     for attempt in range(1, max_attempts + 1):
         try:
             completion = await call_model(model, messages, options)
@@ -106,13 +173,21 @@ async def request_summary(
             raise
         calls += completion.calls
         usage += completion.usage
+        cached += completion.cached_tokens
         if completion.refusal:
             raise ProviderRefused(
                 f"the model refused to summarise the article: {completion.refusal[:200]}",
                 attempts=calls,
             )
+        if (
+            salvage_cut_off
+            and completion.finish_reason == "length"
+            and (partial := salvage(completion, output)) is not None
+        ):
+                log.info("attempt %d/%d cut off; kept its complete items", attempt, max_attempts)
+                return ValidatedOutput(partial, calls, usage, cached, salvaged=True)
         try:
-            summary = parse_summary(completion, options.max_tokens)
+            value = parse_output(completion, output, options.max_tokens, check)
         except _Rejected as exc:
             last_output, last_error = completion.text, str(exc)
             log.info("attempt %d/%d rejected: %s", attempt, max_attempts, last_error)
@@ -121,10 +196,23 @@ async def request_summary(
                 {"role": "user", "content": prompt.render_repair(last_error)},
             ]
             continue
-        return ValidatedOutput(summary, calls, usage)
+        return ValidatedOutput(value, calls, usage, cached)
     raise OutputInvalid(
         f"the model's output was still invalid after {max_attempts} attempt(s): {last_error}",
         attempts=calls,
         last_output=last_output,
         last_error=last_error,
+    )
+
+
+async def request_summary(
+    model: ConnectedModel,
+    prompt: PromptTemplate,
+    messages: list[dict[str, str]],
+    options: CallOptions,
+    max_attempts: int,
+) -> ValidatedOutput[ModelSummary]:
+    """The single-pass loop of quote prompts (v1, v2): one ``ModelSummary``."""
+    return await request_structured(
+        model, messages, options, max_attempts, output=ModelSummary, prompt=prompt
     )

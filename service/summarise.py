@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from service.article import Article
 from service.grounding import ground_summary
 from service.model_call import CallOptions
+from service.multipass import summarise_by_sentences
+from service.progress import ProgressCallback, StepClock
 from service.prompts import PromptTemplate
 from service.providers import ConnectedModel
 from service.schema import Meta, SummaryResult, schema_hash
@@ -62,29 +64,63 @@ async def summarise(
     model: ConnectedModel,
     prompt: PromptTemplate,
     options: PipelineOptions,
+    *,
+    on_progress: ProgressCallback | None = None,
 ) -> SummaryResult:
-    """Summarise one article with one model; raises a ``ConcordError`` subclass on failure."""
+    """Summarise one article with one model; raises a ``ConcordError`` subclass on failure.
+
+    ``on_progress`` hears each step start and finish (see ``service.progress``)."""
     started = time.perf_counter()
+    steps = StepClock(on_progress)
     if options.log_article_text:
         log.debug("article text (%d chars): %s", len(article.text), article.text)
-    messages = render_prompt(prompt, article)
-    output = await request_summary(model, prompt, messages, options.call, options.max_attempts)
-    summary, counts = ground_summary(
-        output.summary,
-        article.text,
-        policy=options.grounding_policy,
-        fuzzy_threshold=options.fuzzy_threshold,
-    )
+    extra: dict[str, Any] = {}
+    if prompt.kind == "sentences":
+        outcome = await summarise_by_sentences(
+            article, model, prompt, call=options.call, max_attempts=options.max_attempts,
+            policy=options.grounding_policy, steps=steps,
+        )
+        summary, counts, attempts, usage = (
+            outcome.summary, outcome.counts, outcome.calls, outcome.usage
+        )
+        extra = {
+            "passes": outcome.passes, "withheld": outcome.withheld,
+            "verification": outcome.verification,
+        }
+    else:
+        steps.started("prompt")
+        messages = render_prompt(prompt, article)
+        steps.finished("prompt", {"prompt_version": prompt.id, "messages": len(messages)})
+        steps.started("model")  # ask → validate → repair, until the answer fits the schema
+        output = await request_summary(model, prompt, messages, options.call, options.max_attempts)
+        steps.finished(
+            "model",
+            {
+                "attempts": output.attempts,
+                "usage": output.usage.model_dump(mode="json"),
+                "summary": output.value.model_dump(mode="json"),
+            },
+        )
+        steps.started("grounding")
+        summary, counts = ground_summary(
+            output.value,
+            article.text,
+            policy=options.grounding_policy,
+            fuzzy_threshold=options.fuzzy_threshold,
+        )
+        steps.finished("grounding", {"grounding": counts.model_dump(mode="json")})
+        attempts, usage = output.attempts, output.usage
     meta = Meta(
         provider=model.provider,
         model=model.model,
         prompt_version=prompt.id,
         prompt_hash=prompt.content_hash,
-        schema_hash=schema_hash(),
-        attempts=output.attempts,
-        usage=output.usage,
+        schema_hash=schema_hash(prompt.kind),
+        attempts=attempts,
+        usage=usage,
         latency_ms=round((time.perf_counter() - started) * 1000, 1),
         grounding=counts,
+        **extra,
     )
     log.info(
         "summarised %d chars with %s:%s in %.0f ms (%d attempt(s), %d/%d quotes grounded)",

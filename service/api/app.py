@@ -10,13 +10,16 @@ from litestar import Litestar, Router
 from litestar.di import Provide
 from redis.exceptions import RedisError
 
+from service.api.api_docs import swagger_assets
 from service.api.auth import require_api_key
 from service.api.openapi import openapi_config
 from service.api.problems import problem_details_plugin
 from service.api.routes.health import healthz, readyz
 from service.api.routes.jobs import create_job, read_job
-from service.api.routes.summaries import create_summary
+from service.api.routes.reader import reader_page, static_files
+from service.api.routes.summaries import create_summary, summary_options
 from service.api.runner import SummaryRunner
+from service.api.security_headers import security_headers
 from service.jobs.queue import open_queue
 from service.settings import Settings, get_settings
 
@@ -52,12 +55,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     summaries = Router(
         "/v1",
-        route_handlers=[create_summary, *([create_job, read_job] if jobs else [])],
+        route_handlers=[create_summary, summary_options, *([create_job, read_job] if jobs else [])],
         guards=[require_api_key(keys)] if keys else None,
         security=[{"bearer": []}] if keys else None,
     )
     return Litestar(
-        route_handlers=[summaries, healthz, readyz],
+        route_handlers=[summaries, healthz, readyz, reader_page, static_files(), swagger_assets()],
         dependencies={
             "runner": Provide(lambda: runner, sync_to_thread=False),
             "jobs": Provide(lambda: jobs, sync_to_thread=False),
@@ -66,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[models_open],
         openapi_config=openapi_config(_version(), with_auth=bool(keys)),
         request_max_body_size=settings.api.max_body_bytes,
+        middleware=[security_headers],
         # Litestar's default logging config would replace the root handlers, and with them the
         # redacting filter ``concord serve`` installs; problems.py logs what operators need.
         logging_config=None,

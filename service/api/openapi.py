@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from litestar.openapi import OpenAPIConfig, ResponseSpec
-from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import (
     Components,
     Example,
     OpenAPIMediaType,
+    OpenAPIResponse,
     OpenAPIType,
     Operation,
     RequestBody,
@@ -18,7 +19,9 @@ from litestar.openapi.spec import (
     SecurityScheme,
 )
 
+from service.api.api_docs import OfflineSwaggerPlugin
 from service.api.examples import EXAMPLE_REQUEST, EXAMPLE_RESPONSE, PROBLEM_EXAMPLES
+from service.api.openapi_events import EVENT_STREAM
 from service.schema import SummaryResult
 
 DESCRIPTION = """\
@@ -78,10 +81,14 @@ SUMMARY_REQUEST_BODY = RequestBody(
 
 @dataclass
 class SummariseOperation(Operation):
-    """The generated operation, with the two-media-type request body Litestar cannot infer."""
+    """The generated operation, with what Litestar cannot infer: the two-media-type request
+    body, and the event stream as a second media type of the 200 response."""
 
     def __post_init__(self) -> None:
         self.request_body = SUMMARY_REQUEST_BODY
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse) and ok.content is not None:
+            ok.content["text/event-stream"] = EVENT_STREAM
 
 
 def _problem(status: int, description: str) -> ResponseSpec:
@@ -114,7 +121,8 @@ SUMMARY_RESPONSES: dict[int, ResponseSpec] = {
 
 
 def openapi_config(version: str, with_auth: bool) -> OpenAPIConfig:
-    """Scalar at ``/schema`` (and ``/schema/scalar``), Swagger UI at ``/schema/swagger``.
+    """Swagger UI at ``/schema`` and ``/schema/swagger`` from the app's own files (see
+    ``api_docs.py``), the JSON at ``/schema/openapi.json``.
 
     The bearer scheme is declared only when keys are configured; the guarded router names it.
     """
@@ -127,5 +135,5 @@ def openapi_config(version: str, with_auth: bool) -> OpenAPIConfig:
         description=DESCRIPTION,
         path="/schema",
         components=components if with_auth else Components(),
-        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(), JsonRenderPlugin()],
+        render_plugins=[OfflineSwaggerPlugin(), JsonRenderPlugin()],
     )

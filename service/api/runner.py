@@ -18,7 +18,9 @@ from service.api.coalesce import InFlight
 from service.api.limiter import ConcurrencyLimiter
 from service.api.models import ModelPool
 from service.api.problems import RequestInvalid, RequestTimeout
+from service.api.step_relay import StepRelay
 from service.article import Article
+from service.progress import ProgressCallback
 from service.prompts import PromptTemplate, load_prompt
 from service.providers import ConnectedModel
 from service.schema import SummaryResult
@@ -36,6 +38,15 @@ class SummaryJob:
     prompt_version: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ResolvedJob:
+    """A job whose prompt and model are checked against the allowed lists and loaded."""
+
+    article: Article
+    prompt: PromptTemplate
+    model: ConnectedModel
+
+
 class SummaryRunner:
     """Everything a server process shares between requests: models, cache, limits."""
 
@@ -50,6 +61,7 @@ class SummaryRunner:
             global_slots=self.shared.slots if self.shared else None,
         )
         self.in_flight: InFlight[SummaryResult] = InFlight()
+        self.relays: dict[CacheKey, StepRelay] = {}  # progress of the work in flight, by key
         self.options = PipelineOptions.from_settings(settings)
 
     async def start(self) -> None:
@@ -65,43 +77,73 @@ class SummaryRunner:
 
     async def run(self, job: SummaryJob) -> SummaryResult:
         """Summarise ``job.article``; raises a ``ConcordError`` subclass on any failure."""
+        return await self.run_resolved(await self.resolve(job))
+
+    async def resolve(self, job: SummaryJob) -> ResolvedJob:
+        """Check the job's choices against the allowed lists; raises ``RequestInvalid``."""
         prompt = self._prompt(job.prompt_version)
-        model = await self._model(job.provider)
-        key = cache_key(job.article, prompt, model, self.settings)
+        return ResolvedJob(job.article, prompt, await self._model(job.provider))
+
+    async def run_resolved(
+        self, job: ResolvedJob, on_progress: ProgressCallback | None = None
+    ) -> SummaryResult:
+        """Summarise a resolved job; ``on_progress`` hears the steps of the model call that
+        serves it, even one that an identical request started earlier."""
+        key = cache_key(job.article, job.prompt, job.model, self.settings)
         if (hit := self.cache.get(key)) is not None:
             return hit
+        relay = self.relays.setdefault(key, StepRelay())
+        unsubscribe = relay.subscribe(on_progress) if on_progress else None
         timeout = self.settings.api.request_timeout_s
         try:
             async with asyncio.timeout(timeout):
                 result, shared = await self.in_flight.run(
-                    key, lambda: self._summarise(key, job.article, model, prompt)
+                    key, lambda: self._summarise(key, job, relay)
                 )
         except TimeoutError:
             raise RequestTimeout(
                 f"the summary took longer than {timeout:g} s (CONCORD_API__REQUEST_TIMEOUT_S)"
             ) from None
+        finally:
+            if unsubscribe is not None:
+                unsubscribe()
         return mark_cached(result) if shared else result
 
-    async def _summarise(
-        self, key: CacheKey, article: Article, model: ConnectedModel, prompt: PromptTemplate
-    ) -> SummaryResult:
+    async def _summarise(self, key: CacheKey, job: ResolvedJob, relay: StepRelay) -> SummaryResult:
         async def call_model() -> SummaryResult:
             async with self.limiter.slot():
-                return await summarise(article, model, prompt, self.options)
+                return await summarise(
+                    job.article, job.model, job.prompt, self.options, on_progress=relay
+                )
 
-        if self.shared is None:
-            result = await call_model()
-        else:
-            name = shared_key(key)
-            if (hit := await self.shared.cached(name)) is not None:
-                self.cache.put(key, hit)
-                return mark_cached(hit)
-            result, elsewhere = await self.shared.once(name, call_model)
-            if elsewhere:
-                self.cache.put(key, result)
-                return mark_cached(result)
+        try:
+            if self.shared is None:
+                result = await call_model()
+            else:
+                # Another replica's answer (cached, or its call for the same key) comes without
+                # its steps: the relay's listeners hear none, only the summary at the end.
+                name = shared_key(key)
+                if (hit := await self.shared.cached(name)) is not None:
+                    self.cache.put(key, hit)
+                    return mark_cached(hit)
+                result, elsewhere = await self.shared.once(name, call_model)
+                if elsewhere:
+                    self.cache.put(key, result)
+                    return mark_cached(result)
+        finally:
+            if self.relays.get(key) is relay:
+                del self.relays[key]
         self.cache.put(key, result)
         return result
+
+    def choices(self) -> dict[str, list[str]]:
+        """The models and prompt versions a request may pick, the defaults first."""
+        models = [self.settings.model, *self.settings.api.allowed_providers]
+        prompts = [self.settings.prompt_version, *self.settings.api.allowed_prompt_versions]
+        return {
+            "models": list(dict.fromkeys(models)),
+            "prompt_versions": list(dict.fromkeys(prompts)),
+        }
 
     def _prompt(self, version: str | None) -> PromptTemplate:
         default = self.settings.prompt_version

@@ -178,7 +178,7 @@ async def test_unexpected_failure_is_a_generic_500_logged_redacted(
     api_client: ClientFactory, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     # No fake can make the pipeline itself crash, so this one test replaces it.
-    async def crash(*_: object) -> None:
+    async def crash(*_: object, **__: object) -> None:
         raise RuntimeError(f"boom with key {sk('abcdefghijklmnop1234')}")
 
     monkeypatch.setattr("service.api.runner.summarise", crash)

@@ -1,0 +1,104 @@
+"""The verification filter: keep a candidate point only if its cited sentences show it.
+
+A small model asked "where do they differ?" will find a difference in an article that reports
+none; asked "is this shown?", it also says no to real ones (a rough first version of this pass
+removed every disagreement on four of six real articles). So the model's verdict is not the
+only word. A candidate is dropped only when the model says its sentences do not show it *and*
+those sentences carry no cue of that kind of point: for a difference, words of refusal,
+opposition, criticism, suspicion, conditions or division; for an agreement, words of agreeing,
+signing or committing. An invented difference on a no-dispute article cites sentences without
+such words and goes; a real one the model doubted stays, counted in ``kept_by_cue``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from service.schema import Check, VerificationCounts
+from service.sentences import Sentence
+
+PointKind = Literal["agreement", "disagreement"]
+
+# Word starts, matched case-insensitively where a word begins. English only. Words that are
+# as often neutral ("split the cost", "a shared concern") are given only in their contested use.
+_CUES: dict[PointKind, tuple[str, ...]] = {
+    "disagreement": (
+        "disagree", "differ", "divided", "division", "split over", "split on", "are split",
+        "were split", "remain split", "dispute", "row over", "clash", "refus", "reject",
+        "rebuff", "oppos", "object to", "objected", "resist", "block", "veto", "walked out",
+        "criticis", "criticiz", "condemn", "accus", "blame", "denounc", "suspic", "suspect",
+        "distrust", "mistrust", "sceptic", "skeptic", "insist", "demand", "on condition",
+        "conditions", "unless", "only if", "ultimatum", "warn", "threat", "complain",
+        "protest", "strike", "deadlock", "impasse", "stalemate", "sticking point", "at odds",
+        "collapse", "broke down", "failed to agree", "no deal", "not agree", "n't agree",
+        "cannot accept", "can't accept", "will not accept", "won't accept", "unacceptable",
+        "contest", "challeng", "far apart", "not accept", "not sign", "not support", "not join",
+        "will not", "would not", "won't",
+    ),
+    "agreement": (
+        "agree", "deal", "accord", "sign", "commit", "pledg", "promis", "consensus", "joint",
+        "together", "both", "shared", "settle", "approv", "endors", "back", "support",
+        "welcom", "accept", "decid", "cooperat", "co-operat", "coordinat", "unanim", "reached",
+    ),
+}
+# A cue right after a negation ("without a single sticking point", "no objection") says the
+# opposite: it does not count.
+_NEGATION = re.compile(r"(?:\bno|\bnot|\bwithout|\bnever|\bnor|n't)(?:\W+\w+){0,2}\W+$")
+
+
+def has_cue(kind: PointKind, sentences: Sequence[Sentence]) -> bool:
+    """True when the cited sentences hold a word of this kind of point, not negated."""
+    text = " ".join(s.text for s in sentences).casefold().replace("’", "'") + " "
+    for cue in _CUES[kind]:
+        for hit in re.finditer(rf"(?<!\w){re.escape(cue)}", text):
+            if not _NEGATION.search(text[max(0, hit.start() - 40) : hit.start()]):
+                return True
+    return False
+
+
+def cue_sentences(kind: PointKind, sentences: Sequence[Sentence]) -> list[int]:
+    """Numbers of the sentences that hold a cue of this kind: leads for the pass to check."""
+    return [s.number for s in sentences if has_cue(kind, [s])]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One point put to the verification pass."""
+
+    number: int
+    kind: PointKind
+    claim: str  # statement or topic, with parties/positions
+    sentences: list[Sentence]
+
+    def render(self) -> str:
+        cited = ", ".join(str(s.number) for s in self.sentences) or "none"
+        return f"{self.number}. {self.kind}: {self.claim} (sentences {cited})"
+
+
+def render_candidates(candidates: Sequence[Candidate]) -> str:
+    return "\n".join(c.render() for c in candidates)
+
+
+def decide(
+    candidates: Sequence[Candidate], checks: Sequence[Check]
+) -> tuple[set[int], VerificationCounts]:
+    """The numbers of the candidates to keep, and the counts for ``meta.verification``.
+
+    A candidate the model did not answer for is kept: silence is not evidence against it.
+    """
+    verdicts = {check.candidate: check.shown for check in checks}
+    keep: set[int] = set()
+    counts = VerificationCounts(checked=len(candidates))
+    for candidate in candidates:
+        shown = verdicts.get(candidate.number, True)
+        if shown:
+            keep.add(candidate.number)
+        elif candidate.sentences and has_cue(candidate.kind, candidate.sentences):
+            keep.add(candidate.number)
+            counts.kept_by_cue += 1
+    counts.kept = len(keep)
+    counts.dropped = counts.checked - counts.kept
+    return keep, counts

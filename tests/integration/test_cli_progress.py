@@ -1,0 +1,80 @@
+"""``concord summarise`` shows its steps to a person at a terminal, and only there: piped or
+``--quiet``, it prints the JSON on standard output and nothing else anywhere."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.fakes.openai_server import Completion, FakeOpenAIServer
+from tests.integration.test_pipeline import ARTICLE, VALID
+from tests.serving import fake_env
+
+
+def _environment(fake: FakeOpenAIServer) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CONCORD_")}
+    return clean | fake_env(fake) | {"TERM": "xterm", "COLUMNS": "100"}
+
+
+def _on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """Run ``concord`` with standard output and error on a pseudo-terminal; all it showed."""
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", *args],
+        stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal, env=env,
+    )  # fmt: skip
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # EIO: the process closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    return process.wait(timeout=60), shown.decode(errors="replace")
+
+
+def test_a_terminal_sees_each_step_and_its_time(
+    fake_openai: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    fake_openai.enqueue(Completion.json(VALID, delay=0.3))
+    article = tmp_path / "article.txt"
+    article.write_text(ARTICLE)
+    code, shown = _on_a_terminal(["summarise", str(article)], _environment(fake_openai))
+    assert code == 0, shown
+    for step in ("prompt", "model", "grounding"):
+        assert f"{step} done at" in shown
+    assert '"participants"' in shown
+
+
+def test_quiet_on_a_terminal_shows_only_the_json(
+    fake_openai: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    fake_openai.enqueue(Completion.json(VALID))
+    article = tmp_path / "article.txt"
+    article.write_text(ARTICLE)
+    args = ["summarise", str(article), "--quiet", "--compact"]
+    code, shown = _on_a_terminal(args, _environment(fake_openai))
+    assert code == 0, shown
+    assert "done at" not in shown
+    assert json.loads(shown)["meta"]["model"] == "fake-model"
+
+
+def test_piped_output_is_the_json_alone(fake_openai: FakeOpenAIServer, tmp_path: Path) -> None:
+    fake_openai.enqueue(Completion.json(VALID))
+    article = tmp_path / "article.txt"
+    article.write_text(ARTICLE)
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "summarise", str(article)],
+        capture_output=True, text=True, env=_environment(fake_openai), timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert json.loads(done.stdout)["summary"]["participants"]

@@ -1,0 +1,63 @@
+"""The verification filter: the model's verdict, with a cue in the cited text as a second word."""
+
+from service.schema import Check
+from service.sentences import split_sentences
+from service.verification import Candidate, cue_sentences, decide, has_cue
+
+ARTICLE = (
+    "Russia has refused to join the coalition. "
+    "Both towns will split the cost of the plant equally. "
+    "We agreed every detail without a single sticking point. "
+    "The ministers signed the accord on Friday. "
+    "The plant opens in March."
+)
+S = split_sentences(ARTICLE)
+
+
+def _candidate(number: int, kind: str, *sentence_numbers: int) -> Candidate:
+    return Candidate(number, kind, "claim", [S[n - 1] for n in sentence_numbers])  # type: ignore[arg-type]
+
+
+def test_cues_are_found_where_a_word_starts_and_not_after_a_negation() -> None:
+    assert has_cue("disagreement", [S[0]])  # refused
+    assert not has_cue("disagreement", [S[1]])  # "split the cost" is not a division
+    assert not has_cue("disagreement", [S[2]])  # "without a single sticking point"
+    assert has_cue("agreement", [S[3]])
+    assert not has_cue("agreement", [S[4]])
+    assert not has_cue("disagreement", [S[4]])
+    assert cue_sentences("disagreement", S) == [1]
+
+
+def test_a_candidate_the_model_confirms_is_kept() -> None:
+    keep, counts = decide([_candidate(1, "disagreement", 5)], [Check(candidate=1, shown=True)])
+    assert keep == {1}
+    assert (counts.checked, counts.kept, counts.dropped, counts.kept_by_cue) == (1, 1, 0, 0)
+
+
+def test_an_invented_difference_without_a_cue_is_dropped() -> None:
+    candidates = [_candidate(1, "disagreement", 2, 3), _candidate(2, "agreement", 4)]
+    checks = [Check(candidate=1, shown=False), Check(candidate=2, shown=True)]
+    keep, counts = decide(candidates, checks)
+    assert keep == {2}
+    assert counts.dropped == 1
+
+
+def test_a_real_difference_the_model_doubted_is_kept_for_its_cue() -> None:
+    keep, counts = decide([_candidate(1, "disagreement", 1)], [Check(candidate=1, shown=False)])
+    assert keep == {1}
+    assert counts.kept_by_cue == 1
+
+
+def test_a_cue_of_the_other_kind_does_not_rescue_a_candidate() -> None:
+    keep, _ = decide([_candidate(1, "agreement", 1)], [Check(candidate=1, shown=False)])
+    assert keep == set()
+
+
+def test_a_candidate_the_model_said_nothing_about_is_kept() -> None:
+    keep, _ = decide([_candidate(1, "disagreement", 5), _candidate(2, "agreement", 5)], [])
+    assert keep == {1, 2}
+
+
+def test_a_candidate_citing_nothing_is_not_rescued() -> None:
+    keep, _ = decide([_candidate(1, "disagreement")], [Check(candidate=1, shown=False)])
+    assert keep == set()
