@@ -2,7 +2,9 @@
 
 Two replicas, one Redis, one fake provider: identical requests cost one model call wherever
 they land; the in-flight limit holds across replicas; and when Redis dies mid-run a replica
-keeps answering from its own memory, says so once in its log and on ``/readyz``.
+keeps answering from its own memory, says so once in its log and on ``/readyz``. What issue 11
+added beside them (event streams, the reader page, ``/v1/options``, the CSP) works on a replica
+sharing Redis too.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import redis as sync_redis
 
 from tests.conftest import ARTICLE, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.integration.test_api_events import parse_events
 from tests.redis_server import RedisServer
 from tests.serving import ServeProcess, fake_env, serve_process
 
@@ -124,3 +127,42 @@ async def test_redis_gone_mid_run_leaves_a_replica_answering_from_memory(
     assert after.status_code == 200
     assert ready_after["shared_state"] == "redis"
     assert "is back" in log
+
+
+async def test_a_stream_at_a_second_replica_gets_the_first_ones_summary_without_steps(
+    fake_openai: FakeOpenAIServer, redis: RedisServer, tmp_path: Path
+) -> None:
+    fake_openai.enqueue(valid_answer())
+    events = {"accept": "text/event-stream"}
+    with replicas(2, fake_openai, redis, tmp_path) as (first, second):
+        async with httpx.AsyncClient() as client:
+            made = await client.post(
+                first.base + "/v1/summaries", json={"text": ARTICLE}, headers=events, timeout=30
+            )
+            served = await client.post(
+                second.base + "/v1/summaries", json={"text": ARTICLE}, headers=events, timeout=30
+            )
+    made_events, served_events = parse_events(made.text), parse_events(served.text)
+    assert (made_events[0][0], made_events[-1][0]) == ("accepted", "summary")
+    assert {"model", "grounding"} <= {data["step"] for name, data in made_events if name == "step"}
+    assert made_events[-1][1]["meta"]["cached"] is False
+    assert [name for name, _ in served_events] == ["accepted", "summary"]
+    assert served_events[-1][1]["meta"]["cached"] is True
+    assert served_events[-1][1]["summary"] == made_events[-1][1]["summary"]
+    assert len(fake_openai.requests) == 1
+
+
+async def test_a_replica_on_redis_serves_the_reader_page_jobs_and_options_under_one_policy(
+    fake_openai: FakeOpenAIServer, redis: RedisServer, tmp_path: Path
+) -> None:
+    with replicas(1, fake_openai, redis, tmp_path) as (server,):
+        async with httpx.AsyncClient(base_url=server.base, timeout=30) as client:
+            page = await client.get("/")
+            options = await client.get("/v1/options")
+            job = await client.post("/v1/jobs", json={"text": ARTICLE})
+            paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    assert page.status_code == options.status_code == 200
+    assert job.status_code == 202
+    for response in (page, options, job):
+        assert "default-src 'none'" in response.headers["content-security-policy"]
+    assert {"/v1/summaries", "/v1/options", "/v1/jobs", "/v1/jobs/{job_id}"} <= set(paths)
