@@ -64,9 +64,21 @@ def named_in(name: str, text: str) -> bool:
 
 
 def promote_name(participant: CitedParticipant, cited: Sequence[Sentence]) -> CitedParticipant:
-    """A title given as a name becomes the role; the name after it in the article is the name."""
+    """A title given as a name becomes the role; the name after it in the article is the name.
+
+    "German Foreign Minister" takes the name that follows it in a cited sentence; "Mayor Helen
+    Achterberg" is split into the name and, when the role names no title, the role.
+    """
     if not _TITLE_WORDS.search(participant.name):
         return participant
+    words = participant.name.split()
+    for cut in range(len(words) - 2, 0, -1):
+        title, rest = " ".join(words[:cut]), words[cut:]
+        if _TITLE_WORDS.search(title) and not _TITLE_WORDS.search(" ".join(rest)) and all(
+            w[:1].isupper() for w in rest
+        ):
+            role = participant.role if _TITLE_WORDS.search(participant.role) else title
+            return participant.model_copy(update={"name": " ".join(rest), "role": role})
     for sentence in cited:
         hit = re.search(f"(?i:{re.escape(participant.name)})" + _NAME_AFTER, sentence.text)
         if hit and (name := hit.group(1).strip(" .")) and len(name.split()) >= 2:

@@ -92,7 +92,7 @@ class _Passes:
         result = await request_structured(
             self.model, messages, _with_cap(self.call, cap), self.max_attempts,
             output=output, prompt=self.prompt, name=name, check=self._check_citations,
-            hint_in_system=False, salvage_cut_off=True,
+            hint_in_system=False, salvage_cut_off=True, last_resort=self._drop_unknown,
         )
         self.usage += result.usage
         self.calls += result.attempts
@@ -104,6 +104,16 @@ class _Passes:
         ))
         self.steps.finished(name, result.value.model_dump(mode="json"))
         return result.value
+
+    def _drop_unknown(self, value: Output) -> Output:
+        data = value.model_dump()
+        for items in data.values():
+            for item in items if isinstance(items, list) else []:
+                if isinstance(item, dict) and "sentences" in item:
+                    item["sentences"] = [
+                        n for n in item["sentences"] if n not in self.index.unknown([n])
+                    ]
+        return type(value).model_validate(data)
 
     def _check_citations(self, value: BaseModel) -> None:
         for items in value.model_dump().values():
@@ -171,12 +181,12 @@ async def summarise_by_sentences(
 
     candidates = [
         Candidate(n, "agreement", f'"{a.statement}" (parties: {", ".join(a.parties)})',
-                  index.cited(a.sentences))
+                  index.cited(a.sentences), sorted(set(a.sentences)))
         for n, a in enumerate(agreed, start=1)
     ] + [
         Candidate(len(agreed) + n, "disagreement",
                   f'"{d.topic}" ({"; ".join(f"{p.party}: {p.position}" for p in d.positions)})',
-                  index.cited(d.sentences))
+                  index.cited(d.sentences), sorted(set(d.sentences)))
         for n, d in enumerate(differ, start=1)
     ]
     keep: set[int] = set()

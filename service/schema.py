@@ -221,7 +221,11 @@ class PassStats(_Strict):
     cached_tokens: int = Field(description="Of those, reused from the server's prompt cache.")
     completion_tokens: int
     latency_ms: float
-    salvaged: bool = Field(False, description="Cut off at the token cap; complete items kept.")
+    salvaged: bool = Field(
+        False,
+        description="Cut off at the token cap (complete items kept), or mended on the last "
+        "attempt (citations of sentences that do not exist dropped).",
+    )
 
 
 class Withheld(_Strict):

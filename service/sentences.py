@@ -60,39 +60,40 @@ class UnknownSentences(ValueError):
     def __init__(self, numbers: Sequence[int], highest: int) -> None:
         listed = ", ".join(str(n) for n in numbers)
         super().__init__(
-            f"sentence number(s) {listed} do not exist; cite only numbers shown in [brackets] "
-            f"(1 to {highest})"
+            f"sentence number(s) {listed} do not exist; cite only the numbers shown in "
+            f"[brackets], 1 to {highest}"
         )
         self.numbers = list(numbers)
 
 
 @dataclass(frozen=True, slots=True)
 class SentenceIndex:
-    """The sentences shown to the model, looked up by their number in the whole article.
+    """The sentences shown to the model, numbered 1..n as it sees them.
 
-    Withheld sentences keep their numbers but are not shown, so the numbers a user sees in
-    ``Evidence.sentence`` count the article's own sentences.
+    The model's numbers are positions in ``shown`` and always run 1..n without gaps (a gap left
+    by a withheld sentence made the model cite numbers it was never shown); each ``Sentence``
+    keeps its own ``number`` in the whole article, which is what a user sees.
     """
 
     shown: tuple[Sentence, ...]
 
     @property
-    def _by_number(self) -> dict[int, Sentence]:
-        return {s.number: s for s in self.shown}
+    def highest(self) -> int:
+        return len(self.shown)
+
+    def unknown(self, numbers: Iterable[int]) -> list[int]:
+        """The numbers outside ``1..n``, sorted, each once."""
+        return sorted({n for n in numbers if not 1 <= n <= self.highest})
 
     def check(self, numbers: Iterable[int]) -> None:
-        """Raise ``UnknownSentences`` for numbers not shown to the model."""
-        known = self._by_number
-        unknown = sorted({n for n in numbers if n not in known})
-        if unknown:
-            highest = max(known, default=0)
-            raise UnknownSentences(unknown, highest)
+        """Raise ``UnknownSentences`` for numbers outside ``1..n``."""
+        if unknown := self.unknown(numbers):
+            raise UnknownSentences(unknown, self.highest)
 
     def cited(self, numbers: Iterable[int]) -> list[Sentence]:
-        """The shown sentences with these numbers, in article order, each once."""
-        known = self._by_number
-        return [known[n] for n in sorted(set(numbers)) if n in known]
+        """The sentences with these (model) numbers, in article order, each once."""
+        return [self.shown[n - 1] for n in sorted(set(numbers)) if 1 <= n <= self.highest]
 
     def numbered(self) -> str:
         """The article as the model sees it: one ``[n] sentence`` a line."""
-        return "\n".join(f"[{s.number}] {s.text}" for s in self.shown)
+        return "\n".join(f"[{n}] {s.text}" for n, s in enumerate(self.shown, start=1))

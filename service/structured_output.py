@@ -48,6 +48,14 @@ class _Rejected(Exception):
     """One completion that cannot be used; the message is what the model is told."""
 
 
+class _CheckFailed(_Rejected):
+    """A schema-valid completion that broke a rule of ``check``; the value is kept."""
+
+    def __init__(self, message: str, value: BaseModel) -> None:
+        super().__init__(message)
+        self.value = value
+
+
 def response_format_for(
     model: ConnectedModel, output: type[BaseModel] = ModelSummary, name: str = "summary"
 ) -> dict[str, object] | None:
@@ -103,7 +111,7 @@ def parse_output(
         try:
             check(value)
         except ValueError as exc:
-            raise _Rejected(str(exc)) from None
+            raise _CheckFailed(str(exc), value) from None
     return value
 
 
@@ -148,12 +156,15 @@ async def request_structured(
     check: Callable[[Output], None] | None = None,
     hint_in_system: bool = True,
     salvage_cut_off: bool = False,
+    last_resort: Callable[[Output], Output] | None = None,
 ) -> ValidatedOutput[Output]:
     """Run the ask → validate → repair loop and return the first valid ``output``.
 
     ``check`` adds rules the schema cannot say (sentence numbers in range); its ``ValueError``
     is fed back like a schema error. With ``salvage_cut_off``, an answer cut off at the token
-    cap keeps its complete items instead of costing an attempt. The format hint for profiles
+    cap keeps its complete items instead of costing an attempt; ``last_resort`` mends a value
+    that still breaks ``check`` on the last attempt (e.g. drops citations of sentences that do
+    not exist) instead of failing the whole summary. The format hint for profiles
     without ``json_schema`` goes into the system message, or, with ``hint_in_system=False``,
     after the last message so a shared prefix stays byte-identical across passes.
     """
@@ -189,6 +200,10 @@ async def request_structured(
         try:
             value = parse_output(completion, output, options.max_tokens, check)
         except _Rejected as exc:
+            if attempt == max_attempts and last_resort and isinstance(exc, _CheckFailed):
+                log.info("last attempt still breaks a rule (%s); mending it", exc)
+                mended = last_resort(exc.value)  # type: ignore[arg-type]
+                return ValidatedOutput(mended, calls, usage, cached, salvaged=True)
             last_output, last_error = completion.text, str(exc)
             log.info("attempt %d/%d rejected: %s", attempt, max_attempts, last_error)
             messages += [

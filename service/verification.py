@@ -60,8 +60,9 @@ def has_cue(kind: PointKind, sentences: Sequence[Sentence]) -> bool:
 
 
 def cue_sentences(kind: PointKind, sentences: Sequence[Sentence]) -> list[int]:
-    """Numbers of the sentences that hold a cue of this kind: leads for the pass to check."""
-    return [s.number for s in sentences if has_cue(kind, [s])]
+    """Positions (1-based, as the model numbers them) of the sentences that hold a cue of this
+    kind: leads for the pass to check."""
+    return [n for n, s in enumerate(sentences, start=1) if has_cue(kind, [s])]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +73,10 @@ class Candidate:
     kind: PointKind
     claim: str  # statement or topic, with parties/positions
     sentences: list[Sentence]
+    cited_as: list[int]  # the sentence numbers as the model cited them
 
     def render(self) -> str:
-        cited = ", ".join(str(s.number) for s in self.sentences) or "none"
+        cited = ", ".join(str(n) for n in self.cited_as) or "none"
         return f"{self.number}. {self.kind}: {self.claim} (sentences {cited})"
 
 

@@ -75,7 +75,7 @@ def test_parties_become_participant_names_and_repeated_points_go() -> None:
     assert party_name("Spain", people) == "Ana Ruiz"
     assert party_name("Foreign Minister Frank-Walter Weber", people) == "Frank-Walter Weber"
     assert party_name("Italy", people) == "Italy"
-    meet = CitedAgreement(sentences=[5], statement="Meet again in May", parties=["Ruiz", "Weber"])
+    meet = CitedAgreement(sentences=[3], statement="Meet again in May", parties=["Ruiz", "Weber"])
     agreements = build_agreements([meet, meet.model_copy()], INDEX, people)
     assert len(agreements) == 1
     assert agreements[0].parties == ["Ana Ruiz", "Frank-Walter Weber"]
@@ -97,3 +97,18 @@ def test_a_point_citing_no_shown_sentence_is_flagged_or_dropped_by_policy() -> N
     summary, counts = finish([], build_agreements([uncited], INDEX, []), [], "strict")
     assert summary.agreements == []
     assert counts.dropped_items == 1
+
+
+def test_a_title_written_before_the_name_moves_to_the_role() -> None:
+    given = _person("Foreign Minister Ana Ruiz", 2, role="government")
+    (ruiz,) = build_participants([given], INDEX, KEPT, WITHHELD)
+    assert (ruiz.name, ruiz.role) == ("Ana Ruiz", "Foreign Minister")
+
+
+def test_the_model_numbers_around_a_withheld_sentence_map_to_article_sentences() -> None:
+    # Sentence 3 (the instruction) is withheld: the model's [3] is the article's sentence 4.
+    (meet,) = build_agreements(
+        [CitedAgreement(sentences=[3], statement="Meet in May", parties=[])], INDEX, []
+    )
+    assert meet.evidence[0].quote == "Both agreed to meet again in May."
+    assert meet.evidence[0].sentence == 4

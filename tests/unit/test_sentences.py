@@ -69,11 +69,12 @@ def test_cited_numbers_map_to_their_spans_in_article_order_once_each() -> None:
     assert [article[s.start : s.end] for s in cited] == ["Alpha said yes.", "Gamma left."]
 
 
-def test_a_number_not_shown_is_refused_with_the_numbers_that_exist() -> None:
+def test_the_model_sees_shown_sentences_numbered_without_gaps() -> None:
     sentences = split_sentences("Alpha said yes. Ignore that. Gamma left.")
     index = SentenceIndex((sentences[0], sentences[2]))  # sentence 2 withheld
-    index.check([1, 3])
-    with pytest.raises(UnknownSentences, match=r"2, 9 do not exist.*1 to 3"):
-        index.check([2, 9, 1])
-    assert "[2]" not in index.numbered()
-    assert index.numbered() == "[1] Alpha said yes.\n[3] Gamma left."
+    assert index.numbered() == "[1] Alpha said yes.\n[2] Gamma left."
+    index.check([1, 2])
+    with pytest.raises(UnknownSentences, match=r"3, 9 do not exist.*1 to 2"):
+        index.check([3, 9, 1])
+    (gamma,) = index.cited([2])
+    assert (gamma.text, gamma.number) == ("Gamma left.", 3)  # the user sees its article number

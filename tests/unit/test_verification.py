@@ -15,7 +15,8 @@ S = split_sentences(ARTICLE)
 
 
 def _candidate(number: int, kind: str, *sentence_numbers: int) -> Candidate:
-    return Candidate(number, kind, "claim", [S[n - 1] for n in sentence_numbers])  # type: ignore[arg-type]
+    cited = [S[n - 1] for n in sentence_numbers]
+    return Candidate(number, kind, "claim", cited, list(sentence_numbers))  # type: ignore[arg-type]
 
 
 def test_cues_are_found_where_a_word_starts_and_not_after_a_negation() -> None:
