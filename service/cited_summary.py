@@ -42,13 +42,21 @@ _TITLE_WORDS = re.compile(
 # Up to four capitalised words (with initials, particles and diacritics) after a title.
 _NAME_AFTER = r"\s+((?:(?:[A-Z][\w'’.-]*|van|von|de|da|di|del|al|bin|le|la)\s?){1,4})"
 _NAME_TOKEN = re.compile(r"[^\W\d_]{2,}")
+# Sentences shown as a participant's evidence: where they first appear and act, not every
+# sentence that mentions them (a pass once cited 49 for a council).
+MAX_PARTICIPANT_EVIDENCE = 3
 
 
 def evidence_for(sentences: Iterable[Sentence]) -> list[Evidence]:
     return [
         Evidence(
-            quote=s.text, start=s.start, end=s.end, grounded=True, match="sentence",
-            score=100.0, sentence=s.number,
+            quote=s.text,
+            start=s.start,
+            end=s.end,
+            grounded=True,
+            match="sentence",
+            score=100.0,
+            sentence=s.number,
         )
         for s in sentences
     ]
@@ -74,8 +82,10 @@ def promote_name(participant: CitedParticipant, cited: Sequence[Sentence]) -> Ci
     words = participant.name.split()
     for cut in range(len(words) - 2, 0, -1):
         title, rest = " ".join(words[:cut]), words[cut:]
-        if _TITLE_WORDS.search(title) and not _TITLE_WORDS.search(" ".join(rest)) and all(
-            w[:1].isupper() for w in rest
+        if (
+            _TITLE_WORDS.search(title)
+            and not _TITLE_WORDS.search(" ".join(rest))
+            and all(w[:1].isupper() for w in rest)
         ):
             role = participant.role if _TITLE_WORDS.search(participant.role) else title
             return participant.model_copy(update={"name": " ".join(rest), "role": role})
@@ -109,13 +119,16 @@ def build_participants(
         if same is not None:
             if len(item.name) > len(same.name):
                 same.name = item.name  # keep the fuller form: "Kerry" → "John Kerry"
-            same.evidence += [e for e in evidence_for(cited) if e not in same.evidence]
+            more = [e for e in evidence_for(cited) if e not in same.evidence]
+            same.evidence = (same.evidence + more)[:MAX_PARTICIPANT_EVIDENCE]
             same.grounded = same.grounded or bool(cited)
             continue
         people.append(
             Participant(
-                name=item.name, role=item.role, affiliation=item.affiliation,
-                evidence=evidence_for(cited),
+                name=item.name,
+                role=item.role,
+                affiliation=item.affiliation,
+                evidence=evidence_for(cited[:MAX_PARTICIPANT_EVIDENCE]),
                 grounded=bool(cited) and named_in(item.name, shown_text),
             )
         )
@@ -157,7 +170,8 @@ def build_agreements(
         Agreement(
             statement=found[i].statement,
             parties=list(dict.fromkeys(party_name(p, people) for p in found[i].parties)),
-            evidence=evidence_for(cited[i]), grounded=bool(cited[i]),
+            evidence=evidence_for(cited[i]),
+            grounded=bool(cited[i]),
         )
         for i in _distinct([(a.statement, c) for a, c in zip(found, cited, strict=True)])
     ]
@@ -174,7 +188,8 @@ def build_disagreements(
                 Position(party=party_name(p.party, people), position=p.position)
                 for p in found[i].positions
             ],
-            evidence=evidence_for(cited[i]), grounded=bool(cited[i]),
+            evidence=evidence_for(cited[i]),
+            grounded=bool(cited[i]),
         )
         for i in _distinct([(d.topic, c) for d, c in zip(found, cited, strict=True)])
     ]
@@ -188,7 +203,9 @@ def finish(
 ) -> tuple[Summary, GroundingCounts]:
     """Count evidence and flags, and apply the grounding policy."""
     groups: list[Sequence[Participant | Agreement | Disagreement]] = [
-        participants, agreements, disagreements
+        participants,
+        agreements,
+        disagreements,
     ]
     counts = GroundingCounts(policy=policy)
     counts.quotes = counts.grounded = sum(len(i.evidence) for g in groups for i in g)
@@ -198,7 +215,5 @@ def finish(
         participants = [p for p in participants if p.grounded]
         agreements = [a for a in agreements if a.grounded]
         disagreements = [d for d in disagreements if d.grounded]
-    summary = Summary(
-        participants=participants, agreements=agreements, disagreements=disagreements
-    )
+    summary = Summary(participants=participants, agreements=agreements, disagreements=disagreements)
     return summary, counts

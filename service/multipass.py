@@ -51,7 +51,10 @@ Output = TypeVar("Output", bound=BaseModel)
 # Token caps per pass: a sentence-cited answer is short; one that runs on is cut off here and
 # keeps its complete items rather than looping until the whole budget is gone.
 PASS_MAX_TOKENS = {
-    "participants": 600, "agreements": 500, "disagreements": 700, "verification": 300,
+    "participants": 600,
+    "agreements": 500,
+    "disagreements": 700,
+    "verification": 300,
 }
 
 
@@ -90,18 +93,31 @@ class _Passes:
         ]
         cap = min(self.call.max_tokens, PASS_MAX_TOKENS[name])
         result = await request_structured(
-            self.model, messages, _with_cap(self.call, cap), self.max_attempts,
-            output=output, prompt=self.prompt, name=name, check=self._check_citations,
-            hint_in_system=False, salvage_cut_off=True, last_resort=self._drop_unknown,
+            self.model,
+            messages,
+            _with_cap(self.call, cap),
+            self.max_attempts,
+            output=output,
+            prompt=self.prompt,
+            name=name,
+            check=self._check_citations,
+            hint_in_system=False,
+            salvage_cut_off=True,
+            last_resort=self._drop_unknown,
         )
         self.usage += result.usage
         self.calls += result.attempts
-        self.stats.append(PassStats(
-            name=name, calls=result.attempts, prompt_tokens=result.usage.prompt_tokens,
-            cached_tokens=result.cached_tokens, completion_tokens=result.usage.completion_tokens,
-            latency_ms=round((time.perf_counter() - started) * 1000, 1),
-            salvaged=result.salvaged,
-        ))
+        self.stats.append(
+            PassStats(
+                name=name,
+                calls=result.attempts,
+                prompt_tokens=result.usage.prompt_tokens,
+                cached_tokens=result.cached_tokens,
+                completion_tokens=result.usage.completion_tokens,
+                latency_ms=round((time.perf_counter() - started) * 1000, 1),
+                salvaged=result.salvaged,
+            )
+        )
         self.steps.finished(name, result.value.model_dump(mode="json"))
         return result.value
 
@@ -138,8 +154,9 @@ def _leads_line(numbers: list[int]) -> str:
 def _participant_line(people: list[CitedParticipant]) -> str:
     if not people:
         return "none found"
-    return "; ".join(f"{p.name} ({', '.join(x for x in (p.role, p.affiliation) if x)})"
-                     for p in people)
+    return "; ".join(
+        f"{p.name} ({', '.join(x for x in (p.role, p.affiliation) if x)})" for p in people
+    )
 
 
 async def summarise_by_sentences(
@@ -164,9 +181,12 @@ async def summarise_by_sentences(
         {"sentences": len(sentences), "withheld": [w.model_dump() for w in withheld]},
     )
     title = f"Title: {article.title}\n" if article.title else ""
-    prefix = prompt.user.format_map(
-        {"article": index.numbered().replace("</article>", "</ article>"), "title_line": title}
-    ) + "\n"
+    prefix = (
+        prompt.user.format_map(
+            {"article": index.numbered().replace("</article>", "</ article>"), "title_line": title}
+        )
+        + "\n"
+    )
     passes = _Passes(model, prompt, index, prefix, call, max_attempts, steps)
 
     found = (await passes.ask("participants", ParticipantsPass)).participants
@@ -180,13 +200,22 @@ async def summarise_by_sentences(
     ).disagreements
 
     candidates = [
-        Candidate(n, "agreement", f'"{a.statement}" (parties: {", ".join(a.parties)})',
-                  index.cited(a.sentences), sorted(set(a.sentences)))
+        Candidate(
+            n,
+            "agreement",
+            f'"{a.statement}" (parties: {", ".join(a.parties)})',
+            index.cited(a.sentences),
+            sorted(set(a.sentences)),
+        )
         for n, a in enumerate(agreed, start=1)
     ] + [
-        Candidate(len(agreed) + n, "disagreement",
-                  f'"{d.topic}" ({"; ".join(f"{p.party}: {p.position}" for p in d.positions)})',
-                  index.cited(d.sentences), sorted(set(d.sentences)))
+        Candidate(
+            len(agreed) + n,
+            "disagreement",
+            f'"{d.topic}" ({"; ".join(f"{p.party}: {p.position}" for p in d.positions)})',
+            index.cited(d.sentences),
+            sorted(set(d.sentences)),
+        )
         for n, d in enumerate(differ, start=1)
     ]
     keep: set[int] = set()
@@ -195,7 +224,7 @@ async def summarise_by_sentences(
         checks = await passes.ask(
             "verification", VerificationPass, candidates=render_candidates(candidates)
         )
-        keep, verification = decide(candidates, checks.checks)
+        keep, verification = decide(candidates, checks.checks, article_has_difference=bool(leads))
     differ = [d for n, d in enumerate(differ, start=len(agreed) + 1) if n in keep]
     agreed = [a for n, a in enumerate(agreed, start=1) if n in keep]
 

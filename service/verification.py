@@ -26,22 +26,105 @@ PointKind = Literal["agreement", "disagreement"]
 # as often neutral ("split the cost", "a shared concern") are given only in their contested use.
 _CUES: dict[PointKind, tuple[str, ...]] = {
     "disagreement": (
-        "disagree", "differ", "divided", "division", "split over", "split on", "are split",
-        "were split", "remain split", "dispute", "row over", "clash", "refus", "reject",
-        "rebuff", "oppos", "object to", "objected", "resist", "block", "veto", "walked out",
-        "criticis", "criticiz", "condemn", "accus", "blame", "denounc", "suspic", "suspect",
-        "distrust", "mistrust", "sceptic", "skeptic", "insist", "demand", "on condition",
-        "conditions", "unless", "only if", "ultimatum", "warn", "threat", "complain",
-        "protest", "strike", "deadlock", "impasse", "stalemate", "sticking point", "at odds",
-        "collapse", "broke down", "failed to agree", "no deal", "not agree", "n't agree",
-        "cannot accept", "can't accept", "will not accept", "won't accept", "unacceptable",
-        "contest", "challeng", "far apart", "not accept", "not sign", "not support", "not join",
-        "will not", "would not", "won't",
+        "disagree",
+        "differ",
+        "divided",
+        "division",
+        "split over",
+        "split on",
+        "are split",
+        "were split",
+        "remain split",
+        "dispute",
+        "row over",
+        "clash",
+        "refus",
+        "reject",
+        "rebuff",
+        "oppos",
+        "object to",
+        "objected",
+        "resist",
+        "block",
+        "veto",
+        "walked out",
+        "criticis",
+        "criticiz",
+        "condemn",
+        "accus",
+        "blame",
+        "denounc",
+        "suspic",
+        "suspect",
+        "distrust",
+        "mistrust",
+        "sceptic",
+        "skeptic",
+        "insist",
+        "demand",
+        "on condition",
+        "conditions",
+        "unless",
+        "only if",
+        "ultimatum",
+        "warn",
+        "threat",
+        "complain",
+        "protest",
+        "strike",
+        "deadlock",
+        "impasse",
+        "stalemate",
+        "sticking point",
+        "at odds",
+        "collapse",
+        "broke down",
+        "failed to agree",
+        "no deal",
+        "not agree",
+        "n't agree",
+        "cannot accept",
+        "can't accept",
+        "will not accept",
+        "won't accept",
+        "unacceptable",
+        "contest",
+        "challeng",
+        "far apart",
+        "not accept",
+        "not sign",
+        "not support",
+        "not join",
+        "will not",
+        "would not",
+        "won't",
     ),
     "agreement": (
-        "agree", "deal", "accord", "sign", "commit", "pledg", "promis", "consensus", "joint",
-        "together", "both", "shared", "settle", "approv", "endors", "back", "support",
-        "welcom", "accept", "decid", "cooperat", "co-operat", "coordinat", "unanim", "reached",
+        "agree",
+        "deal",
+        "accord",
+        "sign",
+        "commit",
+        "pledg",
+        "promis",
+        "consensus",
+        "joint",
+        "together",
+        "both",
+        "shared",
+        "settle",
+        "approv",
+        "endors",
+        "back",
+        "support",
+        "welcom",
+        "accept",
+        "decid",
+        "cooperat",
+        "co-operat",
+        "coordinat",
+        "unanim",
+        "reached",
     ),
 }
 # A cue right after a negation ("without a single sticking point", "no objection") says the
@@ -85,17 +168,23 @@ def render_candidates(candidates: Sequence[Candidate]) -> str:
 
 
 def decide(
-    candidates: Sequence[Candidate], checks: Sequence[Check]
+    candidates: Sequence[Candidate], checks: Sequence[Check], *, article_has_difference: bool
 ) -> tuple[set[int], VerificationCounts]:
     """The numbers of the candidates to keep, and the counts for ``meta.verification``.
 
-    A candidate the model did not answer for is kept: silence is not evidence against it.
+    A candidate the model did not answer for is kept: silence is not evidence against it. In an
+    article where no sentence speaks of refusal, opposition, criticism, suspicion or conditions
+    (``article_has_difference`` false), the model's yes is not enough for a difference: it
+    needs a cue in its own sentences, and there are none. A recorded run showed why: asked
+    whether "approved the deal unanimously" shows a difference, the model said yes.
     """
     verdicts = {check.candidate: check.shown for check in checks}
     keep: set[int] = set()
     counts = VerificationCounts(checked=len(candidates))
     for candidate in candidates:
         shown = verdicts.get(candidate.number, True)
+        if candidate.kind == "disagreement" and not article_has_difference:
+            shown = False
         if shown:
             keep.add(candidate.number)
         elif candidate.sentences and has_cue(candidate.kind, candidate.sentences):

@@ -60,9 +60,7 @@ def test_an_invented_name_is_kept_but_flagged() -> None:
 
 
 def test_the_same_person_twice_is_listed_once_with_the_fuller_name() -> None:
-    people = build_participants(
-        [_person("Ruiz", 2), _person("Ana Ruiz", 1)], INDEX, KEPT, WITHHELD
-    )
+    people = build_participants([_person("Ruiz", 2), _person("Ana Ruiz", 1)], INDEX, KEPT, WITHHELD)
     assert [p.name for p in people] == ["Ana Ruiz"]
     assert sorted(e.sentence or 0 for e in people[0].evidence) == [1, 2]
 
@@ -70,7 +68,9 @@ def test_the_same_person_twice_is_listed_once_with_the_fuller_name() -> None:
 def test_parties_become_participant_names_and_repeated_points_go() -> None:
     people = build_participants(
         [_person("Ana Ruiz", 2, affiliation="Spain"), _person("Frank-Walter Weber", 1)],
-        INDEX, KEPT, WITHHELD,
+        INDEX,
+        KEPT,
+        WITHHELD,
     )
     assert party_name("Spain", people) == "Ana Ruiz"
     assert party_name("Foreign Minister Frank-Walter Weber", people) == "Frank-Walter Weber"
@@ -80,7 +80,8 @@ def test_parties_become_participant_names_and_repeated_points_go() -> None:
     assert len(agreements) == 1
     assert agreements[0].parties == ["Ana Ruiz", "Frank-Walter Weber"]
     treaty = CitedDisagreement(
-        sentences=[2], topic="Signing the treaty",
+        sentences=[2],
+        topic="Signing the treaty",
         positions=[ModelPosition(party="Spain", position="will not sign")],
     )
     (difference,) = build_disagreements([treaty], INDEX, people)

@@ -47,8 +47,10 @@ def test_abbreviations_and_initials_do_not_end_a_sentence(sentence: str) -> None
         ('"We both agree," he said. It ended.', '"We both agree," he said.'),
         ('He said: "We refuse." It ended.', 'He said: "We refuse."'),
         ("She said “no.” It ended.", "She said “no.”"),
-        ("“She told us ‘be patient’ for three years,” said Ana Ruiz. It ended.",
-         "“She told us ‘be patient’ for three years,” said Ana Ruiz."),
+        (
+            "“She told us ‘be patient’ for three years,” said Ana Ruiz. It ended.",
+            "“She told us ‘be patient’ for three years,” said Ana Ruiz.",
+        ),
     ],
 )
 def test_quotations_ending_in_a_full_stop_stay_with_their_sentence(

@@ -30,7 +30,11 @@ def test_cues_are_found_where_a_word_starts_and_not_after_a_negation() -> None:
 
 
 def test_a_candidate_the_model_confirms_is_kept() -> None:
-    keep, counts = decide([_candidate(1, "disagreement", 5)], [Check(candidate=1, shown=True)])
+    keep, counts = decide(
+        [_candidate(1, "disagreement", 5)],
+        [Check(candidate=1, shown=True)],
+        article_has_difference=True,
+    )
     assert keep == {1}
     assert (counts.checked, counts.kept, counts.dropped, counts.kept_by_cue) == (1, 1, 0, 0)
 
@@ -38,27 +42,51 @@ def test_a_candidate_the_model_confirms_is_kept() -> None:
 def test_an_invented_difference_without_a_cue_is_dropped() -> None:
     candidates = [_candidate(1, "disagreement", 2, 3), _candidate(2, "agreement", 4)]
     checks = [Check(candidate=1, shown=False), Check(candidate=2, shown=True)]
-    keep, counts = decide(candidates, checks)
+    keep, counts = decide(candidates, checks, article_has_difference=True)
     assert keep == {2}
     assert counts.dropped == 1
 
 
 def test_a_real_difference_the_model_doubted_is_kept_for_its_cue() -> None:
-    keep, counts = decide([_candidate(1, "disagreement", 1)], [Check(candidate=1, shown=False)])
+    keep, counts = decide(
+        [_candidate(1, "disagreement", 1)],
+        [Check(candidate=1, shown=False)],
+        article_has_difference=True,
+    )
     assert keep == {1}
     assert counts.kept_by_cue == 1
 
 
 def test_a_cue_of_the_other_kind_does_not_rescue_a_candidate() -> None:
-    keep, _ = decide([_candidate(1, "agreement", 1)], [Check(candidate=1, shown=False)])
+    keep, _ = decide(
+        [_candidate(1, "agreement", 1)],
+        [Check(candidate=1, shown=False)],
+        article_has_difference=True,
+    )
     assert keep == set()
 
 
 def test_a_candidate_the_model_said_nothing_about_is_kept() -> None:
-    keep, _ = decide([_candidate(1, "disagreement", 5), _candidate(2, "agreement", 5)], [])
+    keep, _ = decide(
+        [_candidate(1, "disagreement", 5), _candidate(2, "agreement", 5)],
+        [],
+        article_has_difference=True,
+    )
     assert keep == {1, 2}
 
 
 def test_a_candidate_citing_nothing_is_not_rescued() -> None:
-    keep, _ = decide([_candidate(1, "disagreement")], [Check(candidate=1, shown=False)])
+    keep, _ = decide(
+        [_candidate(1, "disagreement")],
+        [Check(candidate=1, shown=False)],
+        article_has_difference=True,
+    )
     assert keep == set()
+
+
+def test_in_an_article_without_words_of_difference_a_yes_is_not_enough() -> None:
+    candidates = [_candidate(1, "disagreement", 5), _candidate(2, "agreement", 4)]
+    checks = [Check(candidate=1, shown=True), Check(candidate=2, shown=True)]
+    keep, counts = decide(candidates, checks, article_has_difference=False)
+    assert keep == {2}
+    assert counts.dropped == 1
