@@ -175,7 +175,7 @@ async def summarise_by_sentences(
     sentences = split_sentences(article.text)
     screened = screen(article.text, sentences)
     index = SentenceIndex(tuple(screened.kept))
-    withheld = [Withheld(start=s.start, end=s.end, text=s.text) for s in screened.withheld]
+    withheld = [Withheld(start=s.start, end=s.end) for s in screened.withheld]
     steps.finished(
         "sentences",
         {"sentences": len(sentences), "withheld": [w.model_dump() for w in withheld]},

@@ -229,11 +229,13 @@ class PassStats(_Strict):
 
 
 class Withheld(_Strict):
-    """A sentence not shown to the model because it addresses the summariser."""
+    """A sentence not shown to the model because it addresses the summariser.
+
+    Offsets only: the text is the article's, and an injected name must not reach the output.
+    """
 
     start: int
     end: int
-    text: str
 
 
 class VerificationCounts(_Strict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -19,6 +20,12 @@ from tests.fakes.openai_server import Completion, FakeOpenAIServer
 from tests.redis_server import RedisServer, redis_server
 
 pytest_plugins = ["tests.fakes.fixtures"]
+
+# The fake provider's scripted answers (``valid_answer``) speak the single-pass schema of
+# summarise/v2, so the HTTP, CLI, batch and fault tests pin it, for this process and the
+# servers and CLIs it starts. The multi-pass default (v3) has its own tests with an answer per
+# pass (tests/integration/test_multipass.py) and runs live in the eval suite.
+os.environ.setdefault("CONCORD_PROMPT_VERSION", "summarise/v2")
 
 ARTICLE = (
     "US Secretary of State John Kerry and Russian Foreign Minister Sergei Lavrov have agreed to "
@@ -56,6 +63,7 @@ def fake_settings(
     """Settings aimed at the fake server, fast to fail, with no file or environment surprises."""
     values: dict[str, Any] = {
         "model": "llamacpp:fake-model",
+        "prompt_version": os.environ["CONCORD_PROMPT_VERSION"],
         "base_url": fake_base_url,
         "max_backoff_s": 0.1,
         "timeout_s": 5.0,
