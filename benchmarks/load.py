@@ -52,7 +52,7 @@ async def send_all(
     outcome = Outcome()
     article = article_text()
     numbers = iter(range(first, first + count))
-    # uvicorn closes a keep-alive connection idle for 5 s; reusing one just as it does is a
+    # The server closes a keep-alive connection idle for 10 s; reusing one just as it does is a
     # client-side race (httpx never retries a POST), not a lost response. Expire them sooner.
     limits = httpx.Limits(
         max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=2

@@ -123,7 +123,7 @@ def concord_serve(
 
 @contextlib.contextmanager
 def minimal_app() -> Iterator[Server]:
-    """The minimal Litestar app under the same uvicorn settings; yields it."""
+    """The minimal Litestar app under the same Granian settings; yields it."""
     port = free_port()
     proc = subprocess.Popen(
         [PYTHON, "-m", "benchmarks.minimal_app", "--port", str(port)],

@@ -1,5 +1,5 @@
 """Section 3, throughput: requests/s at concurrency 64 with the instant stub, ``concord serve``
-against a minimal Litestar app returning fixed JSON under the same uvicorn settings.
+against a minimal Litestar app returning fixed JSON under the same Granian settings.
 
 The load comes from ``benchmarks.loadgen`` (raw keep-alive connections, tens of microseconds
 of client CPU per request). Runs alternate between the two servers so drift hits both; the CPU
