@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import psutil
 
-from benchmarks.processes import concord_serve, fake_server
+from benchmarks.processes import concord_serve, fake_server, tree_rss_mb
 from benchmarks.sample import article_text, summary_content, varied_article
 from benchmarks.stats import percentile
 
@@ -84,10 +83,6 @@ async def send_all(
     return outcome
 
 
-def rss_mb(pid: int) -> float:
-    return float(psutil.Process(pid).memory_info().rss) / 2**20
-
-
 def report(args: argparse.Namespace, out: Outcome, rss: dict[str, float]) -> tuple[str, bool]:
     answered = sum(out.statuses.values())
     lost = sum(out.lost.values())
@@ -138,16 +133,16 @@ async def run(args: argparse.Namespace) -> int:
                 cache_entries=0,
             ) as server,
         ):
-            rss = {"ready": rss_mb(server.pid)}
+            rss = {"ready": tree_rss_mb(server.pid)}
             warm = await send_all(server.origin, 0, WARMUP_REQUESTS, args.concurrency, 60)
             if warm.statuses.get(200) != WARMUP_REQUESTS:
                 print(f"warm-up failed: {dict(warm.statuses)} lost {dict(warm.lost)}")
                 return 1
-            rss["warm"] = rss_mb(server.pid)
+            rss["warm"] = tree_rss_mb(server.pid)
             out = await send_all(
                 server.origin, WARMUP_REQUESTS, args.requests, args.concurrency, args.max_seconds
             )
-            rss["end"] = rss_mb(server.pid)
+            rss["end"] = tree_rss_mb(server.pid)
     text, ok = report(args, out, rss)
     print(text)
     if args.json:

@@ -29,8 +29,9 @@ from service.settings import Settings
 
 _SMOOTHING = 0.2  # weight of the newest summary in the running mean
 # Until a model has finished a summary: the embedded model measured 25 to 45 s an article on two
-# cores; hosted models take seconds.
-FIRST_GUESS_S = {"local": 30.0}
+# cores, and guessing high turns what would have been a 504 after minutes into a 429 at once.
+# Hosted models take seconds.
+FIRST_GUESS_S = {"local": 45.0}
 DEFAULT_FIRST_GUESS_S = 5.0
 DEFAULT_SLOTS = 4  # model calls at once for a remote provider, unless set
 

@@ -51,7 +51,7 @@ async def test_requests_in_flight_at_sigterm_complete_and_the_process_exits_0(
 
 @pytest.mark.local_model
 def test_sigterm_leaves_no_embedded_model_process_behind(tmp_path: Path) -> None:
-    # The default model: the embedded llama.cpp server, started by the app's lifespan.
+    # The default model: the embedded llama.cpp server, started by concord serve before it listens.
     env = {"CONCORD_MODEL": "local", "CONCORD_LOCAL_THREADS": "2"}
     with serve_process(tmp_path, env, ready_path="/readyz", ready_within_s=240) as server:
         parent = psutil.Process(server.process.pid)
