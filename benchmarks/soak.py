@@ -49,7 +49,8 @@ def articles() -> list[str]:
     quarter = -(-len(paragraphs) // 4)
     for start in range(0, len(paragraphs), quarter):
         texts.append("\n\n".join([title, *paragraphs[start : start + quarter]]))
-    assert len(texts) == CONCURRENCY and len(set(texts)) == CONCURRENCY
+    if len(set(texts)) != CONCURRENCY:
+        raise RuntimeError(f"expected {CONCURRENCY} different articles, made {len(set(texts))}")
     return texts
 
 
@@ -106,18 +107,21 @@ def report(out: Outcome, budget_s: float, rss: dict[str, float]) -> tuple[str, b
         "RSS growth < 10%": growth < 10,
     }
     retry = sorted(out.retry_after)
+    retry_text = (
+        f", Retry-After {retry[0]}-{retry[-1]} s (median {retry[len(retry) // 2]} s)"
+        if retry
+        else ""
+    )
+    others = ", ".join(f"{s}: {n}" for s, n in out.statuses.items() if s not in (200, 429, 504))
+    lost = f"; no answer: {len(out.lost)}" if out.lost else ""
     lines = [
         f"soak: {REQUESTS} requests of {CONCURRENCY} articles at concurrency {CONCURRENCY}, "
         f"embedded model, request budget {budget_s:g} s; {out.seconds:.0f} s in all",
         f"  200           {out.statuses[200]} ({out.model_made} made by the model, the rest "
         "from the cache or a call already running)",
-        f"  429           {out.statuses[429]}"
-        + (f", Retry-After {retry[0]}-{retry[-1]} s (median {retry[len(retry) // 2]} s)"
-           if retry else ""),  # fmt: skip
+        f"  429           {out.statuses[429]}{retry_text}",
         f"  504           {out.statuses[504]}",
-        "  other         "
-        + (", ".join(f"{s}: {n}" for s, n in out.statuses.items() if s not in (200, 429, 504))
-           or "none") + (f"; no answer: {len(out.lost)}" if out.lost else ""),  # fmt: skip
+        f"  other         {others or 'none'}{lost}",
     ]
     if out.ok_seconds:
         lines.append(
@@ -149,9 +153,13 @@ async def run(args: argparse.Namespace) -> int:
     print(text)
     if args.json:
         summary = {**asdict(out), "rss_mb": rss, "budget_s": args.budget_s, "ok": ok}
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+        write_json(Path(args.json), summary)
     return 0 if ok else 1
+
+
+def write_json(path: Path, summary: dict[str, object]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
