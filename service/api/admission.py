@@ -46,6 +46,10 @@ def slot_count(settings: Settings) -> int:
     return DEFAULT_SLOTS
 
 
+def _key(model: ConnectedModel) -> str:
+    return f"{model.provider}:{model.model}"
+
+
 class SummaryTimes:
     """A running estimate of seconds per summary for each model: its first time, then a mean
     that weighs recent summaries most, so it follows a machine that gets busier."""
@@ -54,11 +58,11 @@ class SummaryTimes:
         self._mean_s: dict[str, float] = {}
 
     def estimate(self, model: ConnectedModel) -> float:
-        key = f"{model.provider}:{model.model}"
-        return self._mean_s.get(key, FIRST_GUESS_S.get(model.provider, DEFAULT_FIRST_GUESS_S))
+        guess = FIRST_GUESS_S.get(model.provider, DEFAULT_FIRST_GUESS_S)
+        return self._mean_s.get(_key(model), guess)
 
     def record(self, model: ConnectedModel, seconds: float) -> None:
-        key = f"{model.provider}:{model.model}"
+        key = _key(model)
         mean = self._mean_s.get(key)
         self._mean_s[key] = seconds if mean is None else mean + _SMOOTHING * (seconds - mean)
 
@@ -69,6 +73,14 @@ class Admission:
     def __init__(self, limiter: ConcurrencyLimiter, times: SummaryTimes | None = None) -> None:
         self.limiter = limiter
         self.times = times or SummaryTimes()
+        self._started: dict[str, list[float]] = {}  # monotonic start of each call in a slot
+
+    def estimate_s(self, model: ConnectedModel) -> float:
+        """Seconds a summary of ``model`` takes: the running mean, or more while a summary has
+        already been running longer than that (a machine that just got slower)."""
+        now = time.monotonic()
+        longest = max((now - t for t in self._started.get(_key(model), ())), default=0.0)
+        return max(self.times.estimate(model), longest)
 
     def expected_wait_s(self, model: ConnectedModel) -> float:
         """Seconds until a newcomer for ``model`` would get a slot: 0 while one is free."""
@@ -76,13 +88,12 @@ class Admission:
         ahead = limiter.in_flight + limiter.waiting - limiter.max_in_flight + 1
         if ahead <= 0:
             return 0.0
-        return ahead * self.times.estimate(model) / limiter.max_in_flight
-
+        return ahead * self.estimate_s(model) / limiter.max_in_flight
     @contextlib.asynccontextmanager
     async def slot(self, model: ConnectedModel, deadline: float) -> AsyncIterator[None]:
         """Hold a model slot for the block, or raise ``Overloaded`` at once when waiting for one
         would overrun ``deadline`` (on the event loop's clock) or the queue is full."""
-        each = self.times.estimate(model)
+        each = self.estimate_s(model)
         wait = self.expected_wait_s(model)
         left = deadline - asyncio.get_running_loop().time()
         if wait > 0 and self.limiter.waiting >= self.limiter.max_queue:
@@ -101,5 +112,17 @@ class Admission:
             )
         async with self.limiter.slot():
             started = time.monotonic()
-            yield
-            self.times.record(model, time.monotonic() - started)
+            running = self._started.setdefault(_key(model), [])
+            running.append(started)
+            try:
+                yield
+            except BaseException:
+                # Cut short (the request's budget ran out, the provider failed): the time it had
+                # taken is a lower bound, worth learning only when it says "slower than thought".
+                if (took := time.monotonic() - started) > self.times.estimate(model):
+                    self.times.record(model, took)
+                raise
+            else:
+                self.times.record(model, time.monotonic() - started)
+            finally:
+                running.remove(started)

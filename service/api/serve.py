@@ -23,7 +23,10 @@ import errno
 import logging
 import math
 import os
+import signal
 import socket
+import threading
+import time
 
 from granian.constants import HTTPModes, Interfaces, Loops
 from granian.http import HTTP1Settings
@@ -62,9 +65,26 @@ def uses_embedded_model(settings: Settings) -> bool:
 
 def app_from_environment() -> Litestar:
     """The factory each Granian worker calls: settings from the environment, logging set up."""
+    _stop_with_main_process()
     settings = get_settings()
     configure_logging(settings.log_level)
     return create_app(settings)
+
+
+def _stop_with_main_process() -> None:
+    """Stop this worker if Granian's main process dies without stopping it (SIGKILL, a crash).
+
+    Granian forks its workers and nothing else tells them: an orphan would keep the port, its
+    memory and, through the descriptors it inherited, the embedded model's lifeline.
+    """
+    main = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == main:
+            time.sleep(1)
+        os.kill(os.getpid(), signal.SIGTERM)  # Granian's own graceful stop
+
+    threading.Thread(target=watch, name="watch-main-process", daemon=True).start()
 
 
 async def _check_remote_provider(settings: Settings) -> None:
@@ -109,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
                 )
             # Workers inherit the environment: they reach the running model like any server.
             os.environ["CONCORD_BASE_URL"] = stack.enter_context(embedded_model(settings))
+            get_settings.cache_clear()  # forked workers must read it, not the settings above
         granian_server(
             "service.api.serve:app_from_environment",
             host=args.host,

@@ -5,6 +5,7 @@ matches the wait ahead of them, and every request admitted finishes within its b
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import httpx
 
@@ -81,3 +82,24 @@ async def test_the_estimate_starts_at_the_first_summary_then_follows_recent_ones
     assert times.estimate(model) == 10.0
     times.record(model, 20.0)
     assert 10.0 < times.estimate(model) < 20.0
+
+
+async def test_a_summary_running_longer_than_thought_raises_the_estimate_at_once() -> None:
+    model = ConnectedModel(client=None, profile=PROFILES["llamacpp"], model="m")  # type: ignore[arg-type]
+    times = SummaryTimes()
+    times.record(model, 0.05)
+    admission = Admission(ConcurrencyLimiter(max_in_flight=1, max_queue=5), times)
+    deadline = asyncio.get_running_loop().time() + 60
+
+    async def slow_summary() -> None:
+        async with admission.slot(model, deadline):
+            await asyncio.sleep(3600)
+
+    running = asyncio.create_task(slow_summary())
+    await asyncio.sleep(0.3)
+    assert admission.estimate_s(model) >= 0.3  # the running one says more than the mean
+    assert admission.expected_wait_s(model) >= 0.3
+    running.cancel()  # its budget ran out: what it took is learnt as a lower bound
+    with contextlib.suppress(asyncio.CancelledError):
+        await running
+    assert times.estimate(model) >= 0.05 + 0.2 * (0.3 - 0.05)  # one sample's weight in the mean
