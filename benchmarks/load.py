@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import psutil
 
-from benchmarks.processes import concord_serve, fake_server
+from benchmarks.processes import concord_serve, fake_server, tree_rss_mb
 from benchmarks.sample import article_text, summary_content, varied_article
 from benchmarks.stats import percentile
 
@@ -52,7 +51,7 @@ async def send_all(
     outcome = Outcome()
     article = article_text()
     numbers = iter(range(first, first + count))
-    # uvicorn closes a keep-alive connection idle for 5 s; reusing one just as it does is a
+    # The server closes a keep-alive connection idle for 10 s; reusing one just as it does is a
     # client-side race (httpx never retries a POST), not a lost response. Expire them sooner.
     limits = httpx.Limits(
         max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=2
@@ -82,10 +81,6 @@ async def send_all(
         await asyncio.gather(*(worker() for _ in range(concurrency)))
     outcome.seconds = time.monotonic() - started
     return outcome
-
-
-def rss_mb(pid: int) -> float:
-    return float(psutil.Process(pid).memory_info().rss) / 2**20
 
 
 def report(args: argparse.Namespace, out: Outcome, rss: dict[str, float]) -> tuple[str, bool]:
@@ -138,16 +133,16 @@ async def run(args: argparse.Namespace) -> int:
                 cache_entries=0,
             ) as server,
         ):
-            rss = {"ready": rss_mb(server.pid)}
+            rss = {"ready": tree_rss_mb(server.pid)}
             warm = await send_all(server.origin, 0, WARMUP_REQUESTS, args.concurrency, 60)
             if warm.statuses.get(200) != WARMUP_REQUESTS:
                 print(f"warm-up failed: {dict(warm.statuses)} lost {dict(warm.lost)}")
                 return 1
-            rss["warm"] = rss_mb(server.pid)
+            rss["warm"] = tree_rss_mb(server.pid)
             out = await send_all(
                 server.origin, WARMUP_REQUESTS, args.requests, args.concurrency, args.max_seconds
             )
-            rss["end"] = rss_mb(server.pid)
+            rss["end"] = tree_rss_mb(server.pid)
     text, ok = report(args, out, rss)
     print(text)
     if args.json:

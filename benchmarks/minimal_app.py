@@ -1,20 +1,19 @@
 """The framework's ceiling: a Litestar app that reads the body and returns fixed JSON bytes.
 
 It answers ``POST /v1/summaries`` with a prebuilt summary document of the same size Concord
-returns, and is run by ``uvicorn.run`` with the same arguments ``concord serve`` uses, so the
+returns, and is run by Granian with the same arguments ``concord serve`` uses, so the
 throughput ratio isolates what Concord's own code costs per request.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 from typing import Any
 
-import uvicorn
 from litestar import Litestar, Request, Response, get, post
 
 from benchmarks.sample import MODEL_SUMMARY, article_text
+from service.api.serve import granian_server
 from service.grounding import ground_summary
 from service.redact import configure_logging
 from service.schema import GroundingCounts, Meta, ModelSummary, SummaryResult, Usage
@@ -58,21 +57,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    # The same logging and uvicorn arguments as ``service.api.serve.run``.
+    # The same logging and server arguments as ``service.api.serve.run``.
     configure_logging("WARNING")
-    logging.getLogger("uvicorn.error").setLevel(logging.INFO)
-    uvicorn.run(
+    granian_server(
         "benchmarks.minimal_app:create_app",
-        factory=True,
         host="127.0.0.1",
         port=args.port,
         workers=1,
-        timeout_graceful_shutdown=30.0,
-        lifespan="on",
-        log_config=None,
-        server_header=False,
-    )
-
+        graceful_timeout_s=30.0,
+        header_timeout_s=10.0,
+    ).serve()
 
 if __name__ == "__main__":
     main()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 
 from benchmarks.sample import ROOT, STUB_MODEL_ID
 
@@ -27,7 +28,23 @@ CONCORD = str(Path(PYTHON).with_name("concord"))
 @dataclass(frozen=True)
 class Server:
     origin: str  # http://127.0.0.1:PORT
-    pid: int
+    pid: int  # the main process; Granian serves from worker processes under it
+
+
+def process_tree(pid: int) -> list[psutil.Process]:
+    """The process and all its descendants (Granian's workers, the embedded model server)."""
+    main = psutil.Process(pid)
+    return [main, *main.children(recursive=True)]
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of the whole process tree, in MiB."""
+    return sum(float(p.memory_info().rss) for p in process_tree(pid)) / 2**20
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by the whole process tree."""
+    return sum(float(t.user + t.system) for t in (p.cpu_times() for p in process_tree(pid)))
 
 
 def free_port() -> int:
@@ -105,17 +122,34 @@ def concord_serve(
     base_url: str, workers: int = 1, extra_env: dict[str, str] | None = None, **api: object
 ) -> Iterator[Server]:
     """``concord serve --workers N`` against ``base_url``; yields it (pid: the main process)."""
+    env = concord_env(base_url, **api) | (extra_env or {})
+    with _concord_serve(env, workers, ready_within_s=60) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def embedded_concord_serve(**api: object) -> Iterator[Server]:
+    """``concord serve`` on the real embedded model, which it starts before it listens."""
+    env = concord_env("", **api)
+    env["CONCORD_MODEL"] = "local"
+    del env["CONCORD_BASE_URL"]
+    with _concord_serve(env, workers=1, ready_within_s=300) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def _concord_serve(env: dict[str, str], workers: int, ready_within_s: float) -> Iterator[Server]:
     port = free_port()
     proc = subprocess.Popen(
         [CONCORD, "serve", "--port", str(port), "--workers", str(workers)],
         cwd=ROOT,
-        env=concord_env(base_url, **api) | (extra_env or {}),
+        env=env,
         stderr=subprocess.DEVNULL,
         text=True,
     )
     origin = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(origin + "/healthz", proc)
+        _wait_ready(origin + "/healthz", proc, ready_within_s)
         yield Server(origin, proc.pid)
     finally:
         _stop(proc)
@@ -123,7 +157,7 @@ def concord_serve(
 
 @contextlib.contextmanager
 def minimal_app() -> Iterator[Server]:
-    """The minimal Litestar app under the same uvicorn settings; yields it."""
+    """The minimal Litestar app under the same Granian settings; yields it."""
     port = free_port()
     proc = subprocess.Popen(
         [PYTHON, "-m", "benchmarks.minimal_app", "--port", str(port)],

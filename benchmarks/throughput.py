@@ -1,5 +1,5 @@
 """Section 3, throughput: requests/s at concurrency 64 with the instant stub, ``concord serve``
-against a minimal Litestar app returning fixed JSON under the same uvicorn settings.
+against a minimal Litestar app returning fixed JSON under the same Granian settings.
 
 The load comes from ``benchmarks.loadgen`` (raw keep-alive connections, tens of microseconds
 of client CPU per request). Runs alternate between the two servers so drift hits both; the CPU
@@ -12,8 +12,6 @@ import asyncio
 import json
 import statistics
 
-import psutil
-
 from benchmarks import processes
 from benchmarks.context import Size
 from benchmarks.loadgen import LoadResult, closed_loop, post_request
@@ -23,11 +21,6 @@ from benchmarks.stats import Row, describe
 CONCURRENCY = 64
 
 
-def _cpu_s(pid: int) -> float:
-    times = psutil.Process(pid).cpu_times()
-    return float(times.user + times.system)
-
-
 async def measure(origin: str, pid: int, seconds: float, warmup_s: float) -> dict[str, object]:
     text = article_text()
 
@@ -35,9 +28,9 @@ async def measure(origin: str, pid: int, seconds: float, warmup_s: float) -> dic
         body = json.dumps({"text": varied_article(text, n)}).encode()
         return post_request(origin, "/v1/summaries", body)
 
-    cpu0 = _cpu_s(pid)
+    cpu0 = processes.tree_cpu_s(pid)
     result: LoadResult = await closed_loop(origin, make, CONCURRENCY, seconds, warmup_s)
-    server_cpu = _cpu_s(pid) - cpu0
+    server_cpu = processes.tree_cpu_s(pid) - cpu0
     return {
         "rps": result.rps,
         "requests": result.requests,

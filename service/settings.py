@@ -33,10 +33,23 @@ class ApiSettings(BaseModel):
         default_factory=list, description="Bearer tokens accepted; empty turns auth off."
     )
     max_body_bytes: int = Field(65_536, description="Largest request body accepted (413 above).")
-    max_in_flight: int = Field(4, description="Model calls running at once.")
+    max_in_flight: int | None = Field(
+        None,
+        description="Model calls running at once (default: CONCORD_LOCAL_PARALLEL for the "
+        "embedded model, else 4).",
+    )
     max_queue: int = Field(64, description="Requests waiting for a slot; beyond this, 429.")
     request_timeout_s: float = Field(
         900.0, description="Per-request budget: queueing, every attempt and grounding."
+    )
+    header_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="Time a client has to send a request's head; also how long an idle "
+        "kept-alive connection waits for the next request.",
+    )
+    body_timeout_s: float = Field(
+        30.0, gt=0, description="Time a client has to send the whole request body (408 above)."
     )
     cache_entries: int = Field(256, description="Cached summaries kept in memory (0 disables).")
     allowed_providers: list[str] = Field(
@@ -113,6 +126,9 @@ class Settings(BaseSettings):
         description="Longest article accepted; fits the embedded model's 4,096-token context.",
     )
     local_threads: int | None = Field(None, description="CPU threads for the embedded model.")
+    local_parallel: int = Field(
+        1, ge=1, le=16, description="Requests the embedded model serves at once (its slots)."
+    )
     cache_dir: Path | None = Field(
         None,
         description="Where the embedded model's GGUF is assembled "

@@ -44,17 +44,12 @@ def serve_process(
     """``concord serve`` on a free loopback port with ``env`` (over a CONCORD_-free environment),
     ready once ``ready_path`` answers 200; killed by its pid afterwards if still running."""
     port = _free_port()
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CONCORD_")}
-    environment |= {"CONCORD_CONFIG": str(tmp_path / "absent.toml"), **env}
-    command = [
-        sys.executable, "-m", "service.cli", "serve",
-        "--port", str(port), "--graceful-timeout", str(GRACE_S),
-    ]  # fmt: skip
     stderr = tmp_path / f"serve-{port}.log"
     with stderr.open("wb") as sink:
         process = subprocess.Popen(
-            command, cwd=tmp_path, env=environment, stdout=sink, stderr=subprocess.STDOUT
-        )
+            _command(port), cwd=tmp_path, env=_environment(tmp_path, env), stdout=sink,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
     server = ServeProcess(process, f"http://127.0.0.1:{port}", port, stderr)
     try:
         deadline = time.monotonic() + ready_within_s
@@ -80,12 +75,10 @@ def worker_process(tmp_path: Path, env: dict[str, str], name: str = "worker") ->
 ]:
     """``concord worker`` with ``env`` (over a CONCORD_-free environment), its output in
     ``tmp_path/<name>.log``; killed by its pid afterwards if still running."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CONCORD_")}
-    environment |= {"CONCORD_CONFIG": str(tmp_path / "absent.toml"), **env}
     with (tmp_path / f"{name}.log").open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "service.cli", "worker"],
-            cwd=tmp_path, env=environment, stdout=sink, stderr=subprocess.STDOUT,
+            cwd=tmp_path, env=_environment(tmp_path, env), stdout=sink, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
         yield process
@@ -93,6 +86,28 @@ def worker_process(tmp_path: Path, env: dict[str, str], name: str = "worker") ->
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
+
+
+def serve_until_exit(
+    tmp_path: Path, env: dict[str, str], *, port: int | None = None, within_s: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run ``concord serve`` expecting it to give up on its own; its exit code and output."""
+    return subprocess.run(
+        _command(port or _free_port()), cwd=tmp_path, env=_environment(tmp_path, env),
+        capture_output=True, text=True, timeout=within_s, check=False,
+    )  # fmt: skip
+
+
+def _environment(tmp_path: Path, env: dict[str, str]) -> dict[str, str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CONCORD_")}
+    return environment | {"CONCORD_CONFIG": str(tmp_path / "absent.toml"), **env}
+
+
+def _command(port: int) -> list[str]:
+    return [
+        sys.executable, "-m", "service.cli", "serve",
+        "--port", str(port), "--graceful-timeout", str(GRACE_S),
+    ]  # fmt: skip
 
 
 def fake_env(fake: FakeOpenAIServer) -> dict[str, str]:

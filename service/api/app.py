@@ -20,6 +20,7 @@ from service.api.routes.reader import reader_page, static_files
 from service.api.routes.summaries import create_summary, summary_options
 from service.api.runner import SummaryRunner
 from service.api.security_headers import security_headers
+from service.api.unread_body import close_after_unread_body
 from service.jobs.queue import open_queue
 from service.settings import Settings, get_settings
 
@@ -69,7 +70,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[models_open],
         openapi_config=openapi_config(_version(), with_auth=bool(keys)),
         request_max_body_size=settings.api.max_body_bytes,
-        middleware=[security_headers],
+        middleware=[security_headers, close_after_unread_body],
         # Litestar's default logging config would replace the root handlers, and with them the
         # redacting filter ``concord serve`` installs; problems.py logs what operators need.
         logging_config=None,

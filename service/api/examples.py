@@ -92,6 +92,8 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
                    "the request body is not valid JSON at line 1, column 10")],
     401: [_problem("unauthorized", "Unauthorized", 401,
                    "this API needs a key: send 'Authorization: Bearer <key>'")],
+    408: [_problem("body-timeout", "Request body timeout", 408,
+                   "the request body did not arrive within 30 s (CONCORD_API__BODY_TIMEOUT_S)")],
     413: [
         _problem("body-too-large", "Request body too large", 413,
                  "the request body is larger than 65,536 bytes (CONCORD_API__MAX_BODY_BYTES)",
@@ -111,7 +113,8 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
     ],
     429: [
         _problem("overloaded", "Too many requests", 429,
-                 "the server is busy (4 summaries running, 64 waiting); retry later"),
+                 "the server is busy: a summary would start in about 240 s and take about 30 s, "
+                 "over the 180 s left of this request's budget; retry in 240 s"),
         _problem("provider-rate-limited", "Provider rate limit", 429,
                  "the model provider is rate limiting requests", attempts=3),
     ],

@@ -110,10 +110,15 @@ SUMMARY_RESPONSES: dict[int, ResponseSpec] = {
     ),
     400: _problem(400, "The JSON body is malformed."),
     401: _problem(401, "A bearer key is needed (only when the server has keys configured)."),
+    408: _problem(408, "The body did not all arrive within the body timeout."),
     413: _problem(413, "The body or the article is over its limit."),
     415: _problem(415, "The body is neither application/json nor text/plain."),
     422: _problem(422, "The article is empty or not text, or a field is wrong."),
-    429: _problem(429, "Too many requests queued, or the provider is rate limiting (Retry-After)."),
+    429: _problem(
+        429,
+        "Busy: the expected wait is over the request's budget, or the provider is rate "
+        "limiting (Retry-After).",
+    ),
     502: _problem(502, "The provider's output broke the schema after every attempt."),
     503: _problem(503, "The provider could not be reached."),
     504: _problem(504, "The provider or the whole request ran out of time."),

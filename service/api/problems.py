@@ -34,6 +34,14 @@ class MalformedJson(ConcordError):
     slug = "malformed-json"
 
 
+class BodyTimeout(ConcordError):
+    """The client did not finish sending the body in time (a slow or stalled client)."""
+
+    status = 408
+    title = "Request body timeout"
+    slug = "body-timeout"
+
+
 class BodyTooLarge(ConcordError):
     status = 413
     title = "Request body too large"

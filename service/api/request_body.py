@@ -7,6 +7,7 @@ not UTF-8) must become its own problem document with its own status.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -14,7 +15,13 @@ from litestar import Request
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from service.api.problems import BodyTooLarge, MalformedJson, RequestInvalid, UnsupportedMediaType
+from service.api.problems import (
+    BodyTimeout,
+    BodyTooLarge,
+    MalformedJson,
+    RequestInvalid,
+    UnsupportedMediaType,
+)
 from service.article import decode_article_bytes
 
 
@@ -33,10 +40,17 @@ class SummaryRequest(BaseModel):
 _TEXT_CHARSETS = {"utf-8", "utf8", "us-ascii", "ascii"}
 
 
-async def read_body(request: Request[Any, Any, Any], max_bytes: int) -> bytes:
-    """The raw body, or ``BodyTooLarge`` as soon as it passes ``max_bytes``."""
+async def read_body(request: Request[Any, Any, Any], max_bytes: int, timeout_s: float) -> bytes:
+    """The raw body; ``BodyTooLarge`` as soon as it passes ``max_bytes``, ``BodyTimeout`` if it
+    has not all arrived within ``timeout_s`` (the HTTP server bounds only the head)."""
     try:
-        return await request.body()
+        async with asyncio.timeout(timeout_s):
+            return await request.body()
+    except TimeoutError:
+        raise BodyTimeout(
+            f"the request body did not arrive within {timeout_s:g} s "
+            "(CONCORD_API__BODY_TIMEOUT_S)"
+        ) from None
     except RequestEntityTooLarge:
         raise BodyTooLarge(
             f"the request body is larger than {max_bytes:,} bytes (CONCORD_API__MAX_BODY_BYTES)",

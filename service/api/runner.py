@@ -2,7 +2,8 @@
 model, all inside the per-request time budget.
 
 The order matters: a cache hit costs nothing, a request identical to one already running waits
-for that one instead of taking a model slot, and only genuinely new work queues for a slot.
+for that one instead of taking a model slot, and only genuinely new work queues for a slot,
+and only if it can expect to get through the queue within its budget (``admission``).
 With ``CONCORD_REDIS_URL`` set, each step also looks beyond this process (``service.shared``):
 the cache is shared, one replica makes the model call for identical requests at several, and
 the slot is fleet-wide.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from service.api.admission import Admission, slot_count
 from service.api.cache import CacheKey, SummaryCache, cache_key, mark_cached
 from service.api.coalesce import InFlight
 from service.api.limiter import ConcurrencyLimiter
@@ -56,10 +58,11 @@ class SummaryRunner:
         self.cache = SummaryCache(settings.api.cache_entries)
         self.shared = SharedState.from_settings(settings)
         self.limiter = ConcurrencyLimiter(
-            settings.api.max_in_flight,
+            slot_count(settings),
             settings.api.max_queue,
             global_slots=self.shared.slots if self.shared else None,
         )
+        self.admission = Admission(self.limiter)
         self.in_flight: InFlight[SummaryResult] = InFlight()
         self.relays: dict[CacheKey, StepRelay] = {}  # progress of the work in flight, by key
         self.options = PipelineOptions.from_settings(settings)
@@ -95,10 +98,11 @@ class SummaryRunner:
         relay = self.relays.setdefault(key, StepRelay())
         unsubscribe = relay.subscribe(on_progress) if on_progress else None
         timeout = self.settings.api.request_timeout_s
+        deadline = asyncio.get_running_loop().time() + timeout
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout_at(deadline):
                 result, shared = await self.in_flight.run(
-                    key, lambda: self._summarise(key, job, relay)
+                    key, lambda: self._summarise(key, job, relay, deadline)
                 )
         except TimeoutError:
             raise RequestTimeout(
@@ -109,9 +113,11 @@ class SummaryRunner:
                 unsubscribe()
         return mark_cached(result) if shared else result
 
-    async def _summarise(self, key: CacheKey, job: ResolvedJob, relay: StepRelay) -> SummaryResult:
+    async def _summarise(
+        self, key: CacheKey, job: ResolvedJob, relay: StepRelay, deadline: float
+    ) -> SummaryResult:
         async def call_model() -> SummaryResult:
-            async with self.limiter.slot():
+            async with self.admission.slot(job.model, deadline):
                 return await summarise(
                     job.article, job.model, job.prompt, self.options, on_progress=relay
                 )

@@ -22,6 +22,7 @@ from litestar.stores.redis import RedisStore
 from redis.asyncio.lock import Lock
 from redis.exceptions import LockError
 
+from service.api.admission import slot_count
 from service.schema import SummaryResult
 from service.settings import Settings
 from service.shared.global_slots import GlobalSlots
@@ -42,7 +43,7 @@ class SharedState:
         shared = settings.shared
         self.link = RedisLink(redis_url, retry_s=shared.retry_redis_s)
         self.store = RedisStore(self.link.client, namespace="concord:cache")
-        self.slots = GlobalSlots(self.link, settings.api.max_in_flight, ttl_s=shared.lock_ttl_s)
+        self.slots = GlobalSlots(self.link, slot_count(settings), ttl_s=shared.lock_ttl_s)
         self.cache_ttl_s = shared.cache_ttl_s
         self.lock_ttl_s = shared.lock_ttl_s
 

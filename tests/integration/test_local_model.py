@@ -170,7 +170,7 @@ def test_parts_with_the_wrong_hash_never_become_the_model(tmp_path: Path) -> Non
     assert list(target.parent.iterdir()) == []
 
 
-def test_failed_start_reports_the_servers_last_log_lines(tmp_path: Path) -> None:
+def test_failed_start_names_the_corrupt_file_and_the_fix(tmp_path: Path) -> None:
     # A sparse file of the right size, vouched for by a forged marker: llama.cpp must refuse it.
     bogus = tmp_path / MODEL_FILENAME
     with bogus.open("wb") as model:
@@ -178,7 +178,7 @@ def test_failed_start_reports_the_servers_last_log_lines(tmp_path: Path) -> None
     _marker(bogus).write_text(_marker_text(bogus))
 
     local = LocalModelServer(cache_dir=tmp_path, startup_timeout=60)
-    with pytest.raises(LocalModelUnavailable, match=r"exited with code .*last lines of"):
+    with pytest.raises(LocalModelUnavailable, match=r"not a loadable model file.*delete it"):
         local.start()
     assert not local.running
     assert not [p for p in _children() if str(tmp_path) in " ".join(p.cmdline())]

@@ -49,14 +49,28 @@ async def test_requests_in_flight_at_sigterm_complete_and_the_process_exits_0(
         assert "Traceback" not in server.log()
 
 
+def test_a_killed_server_leaves_no_worker_behind(
+    fake_openai: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    # SIGKILL gives concord serve no chance to stop its workers: they must notice on their own.
+    with serve_process(tmp_path, fake_env(fake_openai)) as server:
+        workers = psutil.Process(server.process.pid).children(recursive=True)
+        assert workers, "Granian should serve from a worker process"
+        server.process.kill()
+        server.process.wait(timeout=10)
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, f"still running after concord serve was killed: {alive}"
+
+
 @pytest.mark.local_model
 def test_sigterm_leaves_no_embedded_model_process_behind(tmp_path: Path) -> None:
-    # The default model: the embedded llama.cpp server, started by the app's lifespan.
+    # The default model: the embedded llama.cpp server, started by concord serve before it listens.
     env = {"CONCORD_MODEL": "local", "CONCORD_LOCAL_THREADS": "2"}
     with serve_process(tmp_path, env, ready_path="/readyz", ready_within_s=240) as server:
         parent = psutil.Process(server.process.pid)
         children = parent.children(recursive=True)
-        assert children, "the embedded model's server should be running as a child process"
+        models = [p for p in children if "service.local_model" in " ".join(p.cmdline())]
+        assert len(models) == 1, "one embedded model, shared by concord serve and its worker"
         server.process.send_signal(signal.SIGTERM)
         assert server.process.wait(timeout=GRACE_S + 20) == 0, server.log()
     _, alive = psutil.wait_procs(children, timeout=10)

@@ -48,7 +48,7 @@ async def create_job(
     """Queue the article in the body (same body as ``POST /v1/summaries``); answer 202 with the
     job's id and ``Location: /v1/jobs/{id}`` to poll."""
     settings = runner.settings
-    body = await read_body(request, settings.api.max_body_bytes)
+    body = await read_body(request, settings.api.max_body_bytes, settings.api.body_timeout_s)
     media_type, options = request.content_type
     fields = parse_summary_request(media_type, options, body)
     check_article(fields.text, max_chars=settings.max_article_chars, title=fields.title)

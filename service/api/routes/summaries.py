@@ -46,7 +46,8 @@ async def create_summary(
     ``accepted``, ``step`` (each pipeline step as it starts and finishes), then ``summary`` (this
     same JSON) or ``problem`` (the problem document). A request refused before any work starts
     (bad body, unknown model …) still gets its plain problem response and status."""
-    body = await read_body(request, runner.settings.api.max_body_bytes)
+    api = runner.settings.api
+    body = await read_body(request, api.max_body_bytes, api.body_timeout_s)
     media_type, options = request.content_type
     fields = parse_summary_request(media_type, options, body)
     article = check_article(

@@ -1,0 +1,179 @@
+"""Soak on the real embedded model: 40 requests of 8 different articles at concurrency 8.
+
+``concord serve`` starts the embedded model (one slot by default) as it would for a user, with
+its response cache on; eight clients send the 40 requests (article ``n % 8`` for request ``n``)
+and each sends its next as soon as it has an answer, never waiting out a ``Retry-After``: the
+worst case for the queue. Repeats of an article are answered by the cache or share the call
+already running, so the model works once per article it admits.
+
+It reports how many got 200 (and how many of those the model made), 429 with their
+``Retry-After`` values and 504; p50/p99 of the 200s; the longest any request waited against
+its budget; and the server's memory (the whole process tree: Granian, its worker and the
+model server) at start and end. Targets: nothing waits past its budget, RSS grows < 10%.
+
+The request budget (``CONCORD_API__REQUEST_TIMEOUT_S``) defaults to 300 s. A summary takes
+25-45 s on a quiet two-core machine but over 260 s on a loaded one (measured while writing
+this); 300 s lets one through even then, and keeps the run near ten minutes: once the server has
+timed a summary, requests that could not finish are refused at once, so after the first budget
+only the few it admits keep the run going.
+
+    python -m benchmarks.soak [--budget-s 300] [--json reports/soak.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import httpx
+
+from benchmarks.processes import embedded_concord_serve, process_tree, tree_rss_mb
+from benchmarks.sample import ROOT
+from benchmarks.stats import percentile
+
+REQUESTS = 40
+CONCURRENCY = 8
+_CASES = ROOT / "evals" / "cases"
+
+
+# Eight eval-case articles of 1-3 k characters (the prompt-injection cases and the long one left
+# out), so each summary costs the model about the same.
+ARTICLE_CASES = (
+    "kerry-lavrov", "multi-party-dispute", "no-disagreement", "regulator-blocks-merger",
+    "research-pact-no-dispute", "hospital-strike", "council-five-voices", "permit-refusal",
+)  # fmt: skip
+
+
+def articles() -> list[str]:
+    """The eight articles, each different."""
+    texts = [(_CASES / case / "article.txt").read_text(encoding="utf-8") for case in ARTICLE_CASES]
+    if len(set(texts)) != CONCURRENCY:
+        raise RuntimeError(f"expected {CONCURRENCY} different articles, got {len(set(texts))}")
+    return texts
+
+
+@dataclass
+class Outcome:
+    statuses: Counter[int] = field(default_factory=Counter)
+    retry_after: list[int] = field(default_factory=list)  # seconds, one per 429
+    ok_seconds: list[float] = field(default_factory=list)  # latency of each 200
+    model_made: int = 0  # 200s whose summary the model made for that request (not cached)
+    longest_s: float = 0.0  # the longest any request took, whatever its answer
+    lost: list[str] = field(default_factory=list)  # requests with no HTTP answer at all
+    seconds: float = 0.0
+
+
+async def soak(origin: str, budget_s: float) -> Outcome:
+    texts = articles()
+    outcome = Outcome()
+    numbers = iter(range(REQUESTS))
+    started = time.monotonic()
+    limits = httpx.Limits(max_connections=CONCURRENCY, keepalive_expiry=2)
+    async with httpx.AsyncClient(
+        base_url=origin, limits=limits, timeout=budget_s + 60
+    ) as client:
+
+        async def client_loop() -> None:
+            for n in numbers:
+                sent = time.monotonic()
+                try:
+                    response = await client.post(
+                        "/v1/summaries", json={"text": texts[n % CONCURRENCY]}
+                    )
+                except httpx.HTTPError as exc:
+                    outcome.lost.append(type(exc).__name__)
+                    continue
+                took = time.monotonic() - sent
+                outcome.longest_s = max(outcome.longest_s, took)
+                outcome.statuses[response.status_code] += 1
+                if response.status_code == 200:
+                    outcome.ok_seconds.append(took)
+                    outcome.model_made += not response.json()["meta"]["cached"]
+                elif response.status_code == 429:
+                    outcome.retry_after.append(int(response.headers["retry-after"]))
+
+        await asyncio.gather(*(client_loop() for _ in range(CONCURRENCY)))
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def report(out: Outcome, budget_s: float, rss: dict[str, float]) -> tuple[str, bool]:
+    growth = (rss["end"] - rss["start"]) / rss["start"] * 100
+    checks = {
+        "nothing waited past its budget": out.longest_s <= budget_s + 5,  # 5 s: HTTP + grounding
+        "every request answered": not out.lost,
+        "RSS growth < 10%": growth < 10,
+    }
+    retry = sorted(out.retry_after)
+    retry_text = (
+        f", Retry-After {retry[0]}-{retry[-1]} s (median {retry[len(retry) // 2]} s)"
+        if retry
+        else ""
+    )
+    others = ", ".join(f"{s}: {n}" for s, n in out.statuses.items() if s not in (200, 429, 504))
+    lost = f"; no answer: {len(out.lost)}" if out.lost else ""
+    lines = [
+        f"soak: {REQUESTS} requests of {CONCURRENCY} articles at concurrency {CONCURRENCY}, "
+        f"embedded model, request budget {budget_s:g} s; {out.seconds:.0f} s in all",
+        f"  200           {out.statuses[200]} ({out.model_made} made by the model, the rest "
+        "from the cache or a call already running)",
+        f"  429           {out.statuses[429]}{retry_text}",
+        f"  504           {out.statuses[504]}",
+        f"  other         {others or 'none'}{lost}",
+    ]
+    if out.ok_seconds:
+        lines.append(
+            f"  200 latency   p50 {percentile(out.ok_seconds, 50):.1f} s, "
+            f"p99 {percentile(out.ok_seconds, 99):.1f} s"
+        )
+    lines += [
+        f"  longest wait  {out.longest_s:.1f} s (budget {budget_s:g} s)",
+        f"  server RSS    start {rss['start']:.0f} MB, end {rss['end']:.0f} MB "
+        f"({growth:+.1f}%); the model server alone {rss['model_start']:.0f} -> "
+        f"{rss['model_end']:.0f} MB",
+        "  targets       "
+        + ", ".join(f"{name}: {'MET' if ok else 'MISSED'}" for name, ok in checks.items()),
+    ]
+    return "\n".join(lines), all(checks.values())
+
+
+def _model_rss_mb(pid: int) -> float:
+    servers = [p for p in process_tree(pid) if "service.local_model" in " ".join(p.cmdline())]
+    return sum(float(p.memory_info().rss) for p in servers) / 2**20
+
+
+async def run(args: argparse.Namespace) -> int:
+    with embedded_concord_serve(request_timeout_s=args.budget_s) as server:
+        rss = {"start": tree_rss_mb(server.pid), "model_start": _model_rss_mb(server.pid)}
+        out = await soak(server.origin, args.budget_s)
+        rss |= {"end": tree_rss_mb(server.pid), "model_end": _model_rss_mb(server.pid)}
+    text, ok = report(out, args.budget_s, rss)
+    print(text)
+    if args.json:
+        summary = {**asdict(out), "statuses": dict(out.statuses)}  # asdict mangles a Counter
+        summary |= {"rss_mb": rss, "budget_s": args.budget_s, "ok": ok}
+        write_json(Path(args.json), summary)
+    return 0 if ok else 1
+
+
+def write_json(path: Path, summary: dict[str, object]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--budget-s", type=float, default=300.0, help="request budget")
+    parser.add_argument("--json", help="also write the numbers to this file")
+    args = parser.parse_args(argv)
+    return asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

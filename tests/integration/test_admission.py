@@ -1,0 +1,105 @@
+"""Admission by expected wait: with one slot, a provider taking 1 s per summary and a queue of 10,
+requests that could not finish within their budget are refused at once with a Retry-After that
+matches the wait ahead of them, and every request admitted finishes within its budget."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import httpx
+
+from service.api.admission import Admission, SummaryTimes, slot_count
+from service.api.limiter import ConcurrencyLimiter
+from service.providers import PROFILES, ConnectedModel
+from tests.conftest import ARTICLE, ClientFactory, assert_problem, fake_settings, valid_answer
+from tests.fakes.openai_server import FakeOpenAIServer
+
+CALL_S = 1.0
+BUDGET_S = 5.9  # room for the one running and four waiting (5 s), not for a sixth (6 s)
+
+
+async def test_requests_that_would_outwait_their_budget_get_429_at_once(
+    api_client: ClientFactory, fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.default = valid_answer(delay=CALL_S)
+    api = {"max_in_flight": 1, "max_queue": 10, "request_timeout_s": BUDGET_S}
+    async with api_client(concurrent=True, api=api, timeout_s=30) as client:
+        # One summary teaches the server how long a summary takes here.
+        first = await client.post("/v1/summaries", json={"text": ARTICLE + " (first)"})
+        assert first.status_code == 200, first.text
+        answered: list[httpx.Response] = []
+
+        async def post(n: int) -> None:
+            response = await client.post("/v1/summaries", json={"text": f"{ARTICLE} ({n})"})
+            answered.append(response)
+
+        await asyncio.gather(*(post(n) for n in range(10)))
+
+    statuses = [response.status_code for response in answered]
+    assert sorted(statuses) == [200] * 5 + [429] * 5, statuses
+    # At once: every refusal came back before the first admitted summary was done.
+    assert statuses[:5] == [429] * 5, statuses
+    for refused in answered[:5]:
+        body = assert_problem(refused, 429, "overloaded")
+        # Five summaries of ~1 s are ahead of it (one running, four waiting).
+        assert refused.headers["retry-after"] in {"5", "6"}, refused.headers
+        assert "budget" in body["detail"]
+
+
+async def test_a_full_queue_is_refused_with_the_same_estimate(
+    api_client: ClientFactory, fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.default = valid_answer(delay=CALL_S)
+    api = {"max_in_flight": 1, "max_queue": 2, "request_timeout_s": 60}
+    async with api_client(concurrent=True, api=api, timeout_s=30) as client:
+        first = await client.post("/v1/summaries", json={"text": ARTICLE + " (first)"})
+        assert first.status_code == 200, first.text
+        answered = await asyncio.gather(
+            *(client.post("/v1/summaries", json={"text": f"{ARTICLE} ({n})"}) for n in range(4))
+        )
+    statuses = sorted(response.status_code for response in answered)
+    assert statuses == [200, 200, 200, 429], statuses
+    refused = next(response for response in answered if response.status_code == 429)
+    assert "CONCORD_API__MAX_QUEUE" in assert_problem(refused, 429, "overloaded")["detail"]
+    assert refused.headers["retry-after"] in {"3", "4"}
+
+
+def test_the_in_flight_cap_follows_the_embedded_models_slots() -> None:
+    local = fake_settings("http://127.0.0.1:9/v1", model="local", local_parallel=3)
+    assert slot_count(local) == 3
+    assert slot_count(local.model_copy(update={"api": local.api.model_copy(
+        update={"max_in_flight": 2})})) == 2  # fmt: skip
+    assert slot_count(fake_settings("http://127.0.0.1:9/v1")) == 4
+
+
+async def test_the_estimate_starts_at_the_first_summary_then_follows_recent_ones() -> None:
+    model = ConnectedModel(client=None, profile=PROFILES["llamacpp"], model="m")  # type: ignore[arg-type]
+    times = SummaryTimes()
+    admission = Admission(ConcurrencyLimiter(max_in_flight=1, max_queue=5), times)
+    assert admission.expected_wait_s(model) == 0  # a free slot: no wait, whatever the estimate
+    times.record(model, 10.0)
+    assert times.estimate(model) == 10.0
+    times.record(model, 20.0)
+    assert 10.0 < times.estimate(model) < 20.0
+
+
+async def test_a_summary_running_longer_than_thought_raises_the_estimate_at_once() -> None:
+    model = ConnectedModel(client=None, profile=PROFILES["llamacpp"], model="m")  # type: ignore[arg-type]
+    times = SummaryTimes()
+    times.record(model, 0.05)
+    admission = Admission(ConcurrencyLimiter(max_in_flight=1, max_queue=5), times)
+    deadline = asyncio.get_running_loop().time() + 60
+
+    async def slow_summary() -> None:
+        async with admission.slot(model, deadline):
+            await asyncio.sleep(3600)
+
+    running = asyncio.create_task(slow_summary())
+    await asyncio.sleep(0.3)
+    assert admission.estimate_s(model) >= 0.3  # the running one says more than the mean
+    assert admission.expected_wait_s(model) >= 0.3
+    running.cancel()  # its budget ran out: what it took is learnt as a lower bound
+    with contextlib.suppress(asyncio.CancelledError):
+        await running
+    assert times.estimate(model) >= 0.05 + 0.2 * (0.3 - 0.05)  # one sample's weight in the mean
