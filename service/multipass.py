@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -42,9 +43,15 @@ from service.schema import (
     VerificationPass,
     Withheld,
 )
-from service.sentences import SentenceIndex, split_sentences
+from service.sentences import Sentence, SentenceIndex, split_sentences
 from service.structured_output import request_structured
-from service.verification import Candidate, cue_sentences, decide, render_candidates
+from service.verification import (
+    Candidate,
+    PointKind,
+    cue_sentences,
+    decide,
+    render_candidates,
+)
 
 Output = TypeVar("Output", bound=BaseModel)
 
@@ -141,14 +148,19 @@ def _with_cap(call: CallOptions, cap: int) -> CallOptions:
     return dataclasses.replace(call, max_tokens=cap)
 
 
-_LEAD_WORDS = "words of refusal, opposition, criticism, suspicion or conditions"
+_LEAD_WORDS = {
+    "agreement": "words of agreement, signing or commitment",
+    "disagreement": "words of refusal, opposition, criticism, suspicion or conditions",
+}
 
 
-def _leads_line(numbers: list[int]) -> str:
+def _leads_line(kind: PointKind, shown: Sequence[Sentence]) -> str:
+    """Which sentences hold a cue of this kind, for the pass to check first (or that none do)."""
+    numbers = cue_sentences(kind, shown)
     if not numbers:
-        return f"No sentence uses {_LEAD_WORDS}."
+        return f"No sentence uses {_LEAD_WORDS[kind]}."
     listed = ", ".join(f"[{n}]" for n in numbers)
-    return f"Sentences with {_LEAD_WORDS}: {listed}."
+    return f"Sentences with {_LEAD_WORDS[kind]}: {listed}."
 
 
 def _participant_line(people: list[CitedParticipant]) -> str:
@@ -191,11 +203,20 @@ async def summarise_by_sentences(
 
     found = (await passes.ask("participants", ParticipantsPass)).participants
     line = _participant_line(found)
-    agreed = (await passes.ask("agreements", AgreementsPass, participants=line)).agreements
-    leads = cue_sentences("disagreement", index.shown)
+    agreed = (
+        await passes.ask(
+            "agreements",
+            AgreementsPass,
+            participants=line,
+            leads=_leads_line("agreement", index.shown),
+        )
+    ).agreements
     differ = (
         await passes.ask(
-            "disagreements", DisagreementsPass, participants=line, leads=_leads_line(leads)
+            "disagreements",
+            DisagreementsPass,
+            participants=line,
+            leads=_leads_line("disagreement", index.shown),
         )
     ).disagreements
 
@@ -224,7 +245,8 @@ async def summarise_by_sentences(
         checks = await passes.ask(
             "verification", VerificationPass, candidates=render_candidates(candidates)
         )
-        keep, verification = decide(candidates, checks.checks, article_has_difference=bool(leads))
+        differs = bool(cue_sentences("disagreement", index.shown))
+        keep, verification = decide(candidates, checks.checks, article_has_difference=differs)
     differ = [d for n, d in enumerate(differ, start=len(agreed) + 1) if n in keep]
     agreed = [a for n, a in enumerate(agreed, start=1) if n in keep]
 

@@ -78,7 +78,7 @@ def _placeholders(text: str) -> set[str]:
 # What each pass of a sentence-cited prompt is handed besides the shared numbered article.
 PASS_VARIABLES: dict[str, set[str]] = {
     "participants": set(),
-    "agreements": {"participants"},
+    "agreements": {"participants", "leads"},
     "disagreements": {"participants", "leads"},
     "verification": {"candidates"},
 }

@@ -8,6 +8,11 @@ those sentences carry no cue of that kind of point: for a difference, words of r
 opposition, criticism, suspicion, conditions or division; for an agreement, words of agreeing,
 signing or committing. An invented difference on a no-dispute article cites sentences without
 such words and goes; a real one the model doubted stays, counted in ``kept_by_cue``.
+
+Two kinds of candidate need the cue whatever the model says, because recorded runs showed its
+"yes" meant nothing there: an agreement (one side's wish, "Arvenia wants to fill the dam within
+three years", was confirmed as an agreement), and a difference in an article where no sentence
+speaks of difference at all ("approved the deal unanimously" was confirmed as a difference).
 """
 
 from __future__ import annotations
@@ -24,107 +29,29 @@ PointKind = Literal["agreement", "disagreement"]
 
 # Word starts, matched case-insensitively where a word begins. English only. Words that are
 # as often neutral ("split the cost", "a shared concern") are given only in their contested use.
+
+
+def _cue_list(text: str) -> tuple[str, ...]:
+    """``"a|b c|d"`` over several lines → ``("a", "b c", "d")``."""
+    return tuple(cue.strip() for cue in " ".join(text.split()).split("|") if cue.strip())
+
+
 _CUES: dict[PointKind, tuple[str, ...]] = {
-    "disagreement": (
-        "disagree",
-        "differ",
-        "divided",
-        "division",
-        "split over",
-        "split on",
-        "are split",
-        "were split",
-        "remain split",
-        "dispute",
-        "row over",
-        "clash",
-        "refus",
-        "reject",
-        "rebuff",
-        "oppos",
-        "object to",
-        "objected",
-        "resist",
-        "block",
-        "veto",
-        "walked out",
-        "criticis",
-        "criticiz",
-        "condemn",
-        "accus",
-        "blame",
-        "denounc",
-        "suspic",
-        "suspect",
-        "distrust",
-        "mistrust",
-        "sceptic",
-        "skeptic",
-        "insist",
-        "demand",
-        "on condition",
-        "conditions",
-        "unless",
-        "only if",
-        "ultimatum",
-        "warn",
-        "threat",
-        "complain",
-        "protest",
-        "strike",
-        "deadlock",
-        "impasse",
-        "stalemate",
-        "sticking point",
-        "at odds",
-        "collapse",
-        "broke down",
-        "failed to agree",
-        "no deal",
-        "not agree",
-        "n't agree",
-        "cannot accept",
-        "can't accept",
-        "will not accept",
-        "won't accept",
-        "unacceptable",
-        "contest",
-        "challeng",
-        "far apart",
-        "not accept",
-        "not sign",
-        "not support",
-        "not join",
-        "will not",
-        "would not",
-        "won't",
+    "disagreement": _cue_list(
+        """disagree|differ|divided|division|split over|split on|are split|were split|
+        remain split|dispute|row over|clash|refus|reject|rebuff|oppos|object to|objected|
+        resist|block|veto|walked out|criticis|criticiz|condemn|accus|blame|denounc|suspic|
+        suspect|distrust|mistrust|sceptic|skeptic|insist|demand|on condition|conditions|
+        unless|only if|ultimatum|warn|threat|complain|protest|strike|deadlock|impasse|
+        stalemate|sticking point|at odds|collapse|broke down|failed to agree|no deal|
+        not agree|n't agree|cannot accept|can't accept|will not accept|won't accept|
+        unacceptable|contest|challeng|far apart|not accept|not sign|not support|not join|
+        will not|would not|won't"""
     ),
-    "agreement": (
-        "agree",
-        "deal",
-        "accord",
-        "sign",
-        "commit",
-        "pledg",
-        "promis",
-        "consensus",
-        "joint",
-        "together",
-        "both",
-        "shared",
-        "settle",
-        "approv",
-        "endors",
-        "back",
-        "support",
-        "welcom",
-        "accept",
-        "decid",
-        "cooperat",
-        "co-operat",
-        "coordinat",
-        "unanim",
-        "reached",
+    "agreement": _cue_list(
+        """agree|deal|accord|sign|commit|pledg|promis|consensus|joint|together|settle|
+        approv|endors|support|backed|backs|welcom|accept|decid|cooperat|co-operat|
+        coordinat|unanim|both sides|all sides|reached"""
     ),
 }
 # A cue right after a negation ("without a single sticking point", "no objection") says the
@@ -182,12 +109,13 @@ def decide(
     keep: set[int] = set()
     counts = VerificationCounts(checked=len(candidates))
     for candidate in candidates:
+        cued = bool(candidate.sentences) and has_cue(candidate.kind, candidate.sentences)
         shown = verdicts.get(candidate.number, True)
-        if candidate.kind == "disagreement" and not article_has_difference:
-            shown = False
+        if candidate.kind == "agreement" or not article_has_difference:
+            shown = False  # these need a cue in their own sentences: see the module docstring
         if shown:
             keep.add(candidate.number)
-        elif candidate.sentences and has_cue(candidate.kind, candidate.sentences):
+        elif cued:
             keep.add(candidate.number)
             counts.kept_by_cue += 1
     counts.kept = len(keep)

@@ -2,9 +2,10 @@
 
 from typing import Any
 
+import pytest
 from openai.lib._pydantic import to_strict_json_schema
 
-from service.schema import ModelSummary, model_json_schema, schema_hash
+from service.schema import PASS_OUTPUTS, ModelSummary, model_json_schema, schema_hash
 
 # Keywords strict mode supports (OpenAI structured outputs documentation).
 _ALLOWED = {
@@ -75,3 +76,19 @@ def test_openai_sdk_strict_transform_leaves_the_schema_unchanged() -> None:
 def test_schema_hash_is_stable_and_short() -> None:
     assert schema_hash() == schema_hash()
     assert len(schema_hash()) == 16
+
+
+@pytest.mark.parametrize("name", sorted(PASS_OUTPUTS))
+def test_every_pass_schema_of_the_multipass_prompt_is_strict_too(name: str) -> None:
+    output = PASS_OUTPUTS[name]
+    schema = model_json_schema(output)
+    for obj in _objects(schema):
+        assert obj["additionalProperties"] is False, obj["title"]
+        assert sorted(obj["required"]) == sorted(obj["properties"]), obj["title"]
+    assert _keywords(schema) <= _ALLOWED
+    assert to_strict_json_schema(output) == schema
+
+
+def test_each_kind_of_prompt_has_its_own_schema_hash() -> None:
+    assert schema_hash("quotes") == schema_hash()
+    assert schema_hash("sentences") != schema_hash("quotes")

@@ -67,12 +67,17 @@ def test_a_cue_of_the_other_kind_does_not_rescue_a_candidate() -> None:
 
 
 def test_a_candidate_the_model_said_nothing_about_is_kept() -> None:
-    keep, _ = decide(
-        [_candidate(1, "disagreement", 5), _candidate(2, "agreement", 5)],
-        [],
-        article_has_difference=True,
-    )
-    assert keep == {1, 2}
+    keep, _ = decide([_candidate(1, "disagreement", 5)], [], article_has_difference=True)
+    assert keep == {1}
+
+
+def test_an_agreement_needs_words_of_agreement_whatever_the_model_says() -> None:
+    one_sided = _candidate(1, "agreement", 1)  # "Russia has refused to join the coalition."
+    signed = _candidate(2, "agreement", 4)  # "The ministers signed the accord on Friday."
+    checks = [Check(candidate=1, shown=True), Check(candidate=2, shown=False)]
+    keep, counts = decide([one_sided, signed], checks, article_has_difference=True)
+    assert keep == {2}
+    assert counts.kept_by_cue == 1
 
 
 def test_a_candidate_citing_nothing_is_not_rescued() -> None:
