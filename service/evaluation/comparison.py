@@ -43,11 +43,15 @@ class ModelColumn:
         return fmean((run.latency_ms or 0) / 1000 for run in self.runs)
 
     @property
-    def tokens_per_case(self) -> tuple[float, float]:
-        """Mean prompt and completion tokens per case, every attempt included."""
+    def tokens_per_summary(self) -> tuple[float, float] | None:
+        """Mean prompt and completion tokens over the cases that produced a summary, every
+        attempt included (a failed recording keeps its latency but not its token counts)."""
+        counted = [run for run in self.runs if run.prompt_tokens or run.completion_tokens]
+        if not counted:
+            return None
         return (
-            fmean(run.prompt_tokens for run in self.runs),
-            fmean(run.completion_tokens for run in self.runs),
+            fmean(run.prompt_tokens for run in counted),
+            fmean(run.completion_tokens for run in counted),
         )
 
     def case(self, case_id: str) -> CaseRun | None:
@@ -78,6 +82,11 @@ def _budget(column: ModelColumn) -> str:
     return ", ".join(budgets) or "-"
 
 
+def _tokens(column: ModelColumn) -> str:
+    tokens = column.tokens_per_summary
+    return "-" if tokens is None else f"{tokens[0]:.0f} + {tokens[1]:.0f}"
+
+
 def _case_cell(run: CaseRun | None) -> str:
     if run is None:
         return "not run"
@@ -97,10 +106,7 @@ def comparison_rows(run: EvalRun) -> tuple[list[str], list[tuple[str, list[str]]
         ("mean F1", [f"{c.mean_f1():.2f}" for c in cols]),
         ("grounded share", [_share(c.grounded_share) for c in cols]),
         ("seconds per case", [f"{c.seconds_per_case:.1f}" for c in cols]),
-        (
-            "tokens per case",
-            [f"{c.tokens_per_case[0]:.0f} + {c.tokens_per_case[1]:.0f}" for c in cols],
-        ),
+        ("tokens per summary", [_tokens(c) for c in cols]),
     ]
     case_ids = list(dict.fromkeys(r.case_id for r in run.runs))
     rows += [(case_id, [_case_cell(c.case(case_id)) for c in cols]) for case_id in case_ids]
