@@ -17,20 +17,27 @@ from service.evaluation.scoring import FIELDS
 
 @dataclass(frozen=True, slots=True)
 class ModelColumn:
-    """One model's totals over the cases it was run on."""
+    """One model's totals over the cases it has recordings for (a case never recorded for it
+    is counted apart, not as a zero that would drag its means down)."""
 
     model_id: str
     prompt_versions: tuple[str, ...]
-    runs: tuple[CaseRun, ...]
+    all_runs: tuple[CaseRun, ...]
+
+    @property
+    def runs(self) -> tuple[CaseRun, ...]:
+        """The runs replayed from (or recorded into) a cassette."""
+        return tuple(run for run in self.all_runs if run.recorded_at is not None)
 
     @property
     def passed(self) -> int:
         return sum(run.score.passed for run in self.runs)
 
-    def mean_f1(self, field: str | None = None) -> float:
+    def mean_f1(self, field: str | None = None) -> float | None:
         """Mean over cases of one field's F1, or of all fields' when ``field`` is None."""
         fields = FIELDS if field is None else (field,)
-        return fmean(run.score.fields[f].f1 for run in self.runs for f in fields)
+        scores = [run.score.fields[f].f1 for run in self.runs for f in fields]
+        return fmean(scores) if scores else None
 
     @property
     def grounded_share(self) -> float | None:
@@ -39,8 +46,9 @@ class ModelColumn:
         return fmean(shares) if shares else None
 
     @property
-    def seconds_per_case(self) -> float:
-        return fmean((run.latency_ms or 0) / 1000 for run in self.runs)
+    def seconds_per_case(self) -> float | None:
+        seconds = [(run.latency_ms or 0) / 1000 for run in self.runs]
+        return fmean(seconds) if seconds else None
 
     @property
     def tokens_per_summary(self) -> tuple[float, float] | None:
@@ -55,7 +63,7 @@ class ModelColumn:
         )
 
     def case(self, case_id: str) -> CaseRun | None:
-        return next((run for run in self.runs if run.case_id == case_id), None)
+        return next((run for run in self.all_runs if run.case_id == case_id), None)
 
 
 def columns(run: EvalRun) -> list[ModelColumn]:
@@ -70,6 +78,10 @@ def columns(run: EvalRun) -> list[ModelColumn]:
 
 def _share(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
+
+
+def _number(value: float | None, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
 
 
 def _budget(column: ModelColumn) -> str:
@@ -90,6 +102,8 @@ def _tokens(column: ModelColumn) -> str:
 def _case_cell(run: CaseRun | None) -> str:
     if run is None:
         return "not run"
+    if run.recorded_at is None:
+        return "not recorded"
     verdict = "pass" if run.score.passed else "FAIL"
     mean = fmean(run.score.fields[f].f1 for f in FIELDS)
     return f"{verdict} · F1 {mean:.2f}"
@@ -101,11 +115,12 @@ def comparison_rows(run: EvalRun) -> tuple[list[str], list[tuple[str, list[str]]
     rows: list[tuple[str, list[str]]] = [
         ("prompt", [", ".join(c.prompt_versions) for c in cols]),
         ("max tokens × tries", [_budget(c) for c in cols]),
+        ("cases recorded", [f"{len(c.runs)}/{len(c.all_runs)}" for c in cols]),
         ("cases passed", [f"{c.passed}/{len(c.runs)}" for c in cols]),
-        *((f"{field} F1", [f"{c.mean_f1(field):.2f}" for c in cols]) for field in FIELDS),
-        ("mean F1", [f"{c.mean_f1():.2f}" for c in cols]),
+        *((f"{field} F1", [_number(c.mean_f1(field), 2) for c in cols]) for field in FIELDS),
+        ("mean F1", [_number(c.mean_f1(), 2) for c in cols]),
         ("grounded share", [_share(c.grounded_share) for c in cols]),
-        ("seconds per case", [f"{c.seconds_per_case:.1f}" for c in cols]),
+        ("seconds per case", [_number(c.seconds_per_case, 1) for c in cols]),
         ("tokens per summary", [_tokens(c) for c in cols]),
     ]
     case_ids = list(dict.fromkeys(r.case_id for r in run.runs))
@@ -125,5 +140,7 @@ def render_comparison(run: EvalRun) -> str:
         padded = "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=True))
         return f"{label.ljust(label_width)}  {padded}".rstrip()
 
-    title = "side by side (F1 and grounded share: mean over cases; seconds and tokens: as recorded)"
+    title = (
+        "side by side (means over each model's recorded cases; seconds and tokens as recorded)"
+    )
     return "\n".join([title, line("", header), *(line(label, cells) for label, cells in rows)])

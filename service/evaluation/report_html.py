@@ -94,7 +94,7 @@ def _side_by_side(run: EvalRun) -> str:
         for label, cells in rows
     )
     return (
-        "<h2>Side by side</h2><p class='muted'>F1 and grounded share are means over the cases; "
+        "<h2>Side by side</h2><p class='muted'>Means over each model's recorded cases; "
         "seconds and tokens are as recorded live.</p>"
         f"<table class='side'><tr><th></th>{head}</tr>{body}</table>"
     )
