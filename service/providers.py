@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx2
 from openai import AsyncOpenAI
 
+from service.embedded_models import DEFAULT_EMBEDDED, EmbeddedModel, canonical_name, find_embedded
 from service.errors import ConfigurationError, ProviderUnavailable
 from service.settings import Settings
 
@@ -46,8 +47,8 @@ class ProviderProfile:
 
 
 _LLAMA_CPP_SAMPLING = {"repeat_penalty": 1.1}
-# The embedded default (see service.local_model.MODEL_ALIAS).
-LOCAL_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+# The embedded default; 'local:NAME' picks another from service.embedded_models.
+LOCAL_MODEL = DEFAULT_EMBEDDED.name
 
 PROFILES: dict[str, ProviderProfile] = {
     p.name: p
@@ -117,6 +118,7 @@ def parse_model_id(model_id: str, provider: str | None = None) -> ModelRef:
     """Split ``'ollama:llama3.1:8b'`` into provider and model (the model may hold colons).
 
     ``provider`` (from ``--provider``) applies when the id does not start with a known profile.
+    An embedded model's alias becomes its full name (``local:gemma``: ``gemma3-270m-q4_k_m``).
     """
     head, sep, rest = model_id.partition(":")
     if head in PROFILES:
@@ -132,6 +134,8 @@ def parse_model_id(model_id: str, provider: str | None = None) -> ModelRef:
         raise ConfigurationError(f"--provider {provider} contradicts model id {model_id!r}")
     if ref.provider not in PROFILES:
         raise ConfigurationError(f"unknown provider {ref.provider!r}; known: {', '.join(PROFILES)}")
+    if ref.provider == "local" and ref.model is not None:
+        ref = ModelRef("local", canonical_name(ref.model))
     return ref
 
 
@@ -192,7 +196,7 @@ def make_client(base_url: str, api_key: str, settings: Settings) -> AsyncOpenAI:
     )
 
 
-def _local_model_server(settings: Settings) -> LocalModelServer:
+def _local_model_server(settings: Settings, model: EmbeddedModel) -> LocalModelServer:
     try:
         from service.local_model import LocalModelServer  # noqa: PLC0415 - 'local' is optional
     except ImportError as exc:
@@ -203,6 +207,7 @@ def _local_model_server(settings: Settings) -> LocalModelServer:
         threads=settings.local_threads,
         parallel=settings.local_parallel,
         cache_dir=settings.cache_dir,
+        model=model,
     )
 
 
@@ -219,7 +224,8 @@ def embedded_model(settings: Settings) -> Iterator[str]:
     """
     from service.local_model import LocalModelUnavailable  # noqa: PLC0415 - 'local' is optional
 
-    server = _local_model_server(settings)
+    chosen = find_embedded(parse_model_id(settings.model).model)
+    server = _local_model_server(settings, chosen)
     try:
         server.start()
     except LocalModelUnavailable as exc:
@@ -231,11 +237,11 @@ def embedded_model(settings: Settings) -> Iterator[str]:
 
 
 @contextlib.asynccontextmanager
-async def _embedded_server(settings: Settings) -> AsyncIterator[str]:
+async def _embedded_server(settings: Settings, model: EmbeddedModel) -> AsyncIterator[str]:
     """Start the embedded llama.cpp server for as long as the block runs; yield its base URL."""
     from service.local_model import LocalModelUnavailable  # noqa: PLC0415 - 'local' is optional
 
-    server = _local_model_server(settings)
+    server = _local_model_server(settings, model)
     try:
         await server.__aenter__()
     except LocalModelUnavailable as exc:
@@ -254,10 +260,11 @@ async def connect(settings: Settings, ref: ModelRef) -> AsyncIterator[ConnectedM
     """
     profile = PROFILES[ref.provider]
     if profile.name == "local" and not settings.base_url:
-        async with _embedded_server(settings) as base_url:
+        embedded = find_embedded(ref.model)  # an unknown name fails before anything starts
+        async with _embedded_server(settings, embedded) as base_url:
             client = make_client(base_url, "not-needed", settings)
             try:
-                yield ConnectedModel(client, profile, LOCAL_MODEL)
+                yield ConnectedModel(client, profile, embedded.name)
             finally:
                 await client.close()
         return

@@ -2,7 +2,8 @@
 
 ``evals/baseline.json`` holds, per provider:model and per case, pass/fail for every expectation,
 the F1 of each field and the grounded share. ``concord eval --gate`` fails when a case that
-passed now fails, a passing expectation fails, or any score drops. The baseline only changes
+passed now fails, a passing expectation fails, or any score drops; in a run of every recorded
+model, a model of the baseline that was not replayed fails it too. The baseline only changes
 through ``concord eval --update-baseline``, so every change to it shows up in review.
 """
 
@@ -104,10 +105,23 @@ def _compare_case(base: dict[str, Any], run: CaseRun) -> list[str]:
     return problems
 
 
-def gate(run: EvalRun, baseline: dict[str, Any], selected_cases: list[str] | None) -> GateResult:
-    """Compare ``run`` to ``baseline``: every drop is a regression, every gain a note."""
+def gate(
+    run: EvalRun, baseline: dict[str, Any], selected_cases: list[str] | None,
+    *, every_model: bool = False,
+) -> GateResult:
+    """Compare ``run`` to ``baseline``: every drop is a regression, every gain a note.
+
+    ``every_model`` says the run meant to cover every recorded model (no ``--model`` or
+    ``--providers``), so a baseline model missing from it has lost its cassettes.
+    """
     result = GateResult()
     by_key = {(r.model_id, r.case_id): r for r in run.runs}
+    if every_model:
+        for model_id in baseline.get("models", {}):
+            if model_id not in run.models():
+                result.regressions[model_id] = [
+                    "model is in the baseline but nothing was replayed (cassettes removed?)"
+                ]
     for model_id in run.models():
         entry = baseline.get("models", {}).get(model_id)
         if entry is None:

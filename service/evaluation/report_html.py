@@ -11,6 +11,7 @@ import itertools
 from html import escape
 
 from service.evaluation.cases import Case
+from service.evaluation.comparison import comparison_rows
 from service.evaluation.results import CaseRun, EvalRun
 from service.evaluation.scoring import FIELDS
 from service.schema import Evidence, Summary
@@ -82,6 +83,23 @@ def _summary_table(run: EvalRun) -> str:
     )
 
 
+def _side_by_side(run: EvalRun) -> str:
+    """With several models, their totals in one table: a row per measure, a column per model."""
+    if len(run.models()) < 2:
+        return ""
+    header, rows = comparison_rows(run)
+    head = "".join(f"<th>{escape(model)}</th>" for model in header)
+    body = "".join(
+        f"<tr><th>{escape(label)}</th>{''.join(f'<td>{escape(c)}</td>' for c in cells)}</tr>"
+        for label, cells in rows
+    )
+    return (
+        "<h2>Side by side</h2><p class='muted'>Means over each model's recorded cases; "
+        "seconds and tokens are as recorded live.</p>"
+        f"<table class='side'><tr><th></th>{head}</tr>{body}</table>"
+    )
+
+
 def _anchor(run: CaseRun) -> str:
     return f"{run.case_id}--{run.model_id}".replace(":", "-").replace("/", "-")
 
@@ -140,5 +158,5 @@ def render_html(run: EvalRun, cases: list[Case]) -> str:
         f"<title>Concord eval report</title><style>{_CSS}</style></head><body>"
         f"<h1>Concord eval report</h1><p class='muted'>{escape(run.mode)} · "
         f"{escape(run.created_at)} · models: {escape(', '.join(run.models()))}</p>"
-        f"{_summary_table(run)}{sections}</body></html>\n"
+        f"{_side_by_side(run)}{_summary_table(run)}{sections}</body></html>\n"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from service.evaluation.comparison import render_comparison
 from service.evaluation.results import CaseRun, EvalRun
 from service.evaluation.scoring import FIELDS
 
@@ -33,7 +34,8 @@ def _cells(run: CaseRun) -> tuple[str, ...]:
 
 
 def render_table(run: EvalRun) -> str:
-    """The whole report as text: a block per model, a row per case, failures underneath."""
+    """The whole report as text: a block per model, a row per case, failures underneath; with
+    several models, a side-by-side table of their totals at the end."""
     lines: list[str] = []
     for model_id in run.models():
         runs = [r for r in run.runs if r.model_id == model_id]
@@ -46,6 +48,8 @@ def render_table(run: EvalRun) -> str:
         passed = sum(r.score.passed for r in runs)
         lines.append(f"{passed}/{len(runs)} case(s) passed")
         lines.append("")
+    if len(run.models()) > 1:
+        lines.append(render_comparison(run))
     return "\n".join(lines).rstrip() + "\n"
 
 

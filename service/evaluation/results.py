@@ -7,7 +7,7 @@ the baseline are all made from it. Every case run names the prompt version and t
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -58,6 +58,7 @@ class CaseRun(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     attempts: int = 0
+    options: dict[str, Any] = {}  # the pipeline options it was recorded with (max_tokens…)
     result: SummaryResult | None = None
     error: str | None = None
     score: CaseScore

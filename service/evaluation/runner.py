@@ -120,7 +120,7 @@ def _case_run(
         mode=mode,
         recorded_at=recording.recorded_at, latency_ms=outcome.latency_ms,
         prompt_tokens=outcome.prompt_tokens, completion_tokens=outcome.completion_tokens,
-        attempts=outcome.attempts, result=result, error=error,
+        attempts=outcome.attempts, options=recording.options, result=result, error=error,
         score=score_case(case, result.summary if result else None, share, error),
     )
 

@@ -11,7 +11,7 @@ import yaml
 
 from service.cli import main
 from service.evaluation.baseline import BASELINE_PATH
-from service.evaluation.cases import CASES_DIR
+from service.evaluation.cases import CASES_DIR, load_cases
 from service.evaluation.cassettes import CASSETTES_DIR
 from service.settings import Settings
 
@@ -109,3 +109,56 @@ def test_breaking_an_expectation_turns_the_gate_red_with_a_readable_diff(
     assert "has none of ['zzyzx']" in out
     assert "participants F1" in out
     assert "concord eval --update-baseline" in out
+
+
+def _recorded_models() -> list[str]:
+    models = list(json.loads(BASELINE_PATH.read_text(encoding="utf-8"))["models"])
+    assert len(models) >= 2, "the baseline should hold two models: the embedded Qwen and Gemma"
+    return models
+
+
+def test_two_models_side_by_side_in_one_table_and_one_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _require_recordings()
+    qwen, gemma = "local:qwen2.5-coder-1.5b-instruct-q4_k_m", "local:gemma3-270m-q4_k_m"
+    assert {qwen, gemma} <= set(_recorded_models())
+
+    code = main(["eval", "--providers", "local:qwen,local:gemma", "--reports-dir", str(tmp_path)])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    table = out[out.index("side by side") :].splitlines()
+    header = table[1]
+    assert header.index(qwen) < header.index(gemma)  # one column per model, in the order asked
+    results = json.loads((tmp_path / "eval-results.json").read_text(encoding="utf-8"))
+    for model_id in (qwen, gemma):
+        runs = [r for r in results["runs"] if r["model_id"] == model_id]
+        assert len(runs) == len(load_cases())
+        # Means and counts cover the cases recorded for the model, not those never recorded.
+        recorded = [r for r in runs if r["recorded_at"] is not None]
+        passed = sum(r["score"]["passed"] for r in recorded)
+        rows = {line.split("  ")[0]: line for line in table}
+        assert f"{len(recorded)}/{len(runs)}" in rows["cases recorded"]
+        assert f"{passed}/{len(recorded)}" in rows["cases passed"]
+    html = (tmp_path / "eval-report.html").read_text(encoding="utf-8")
+    side = html[html.index("<h2>Side by side</h2>") : html.index("</table>")]
+    assert qwen in side
+    assert gemma in side
+    assert "grounded share" in side
+
+
+def test_the_gate_fails_when_a_recorded_model_loses_its_cassettes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _require_recordings()
+    cases, cassettes, baseline = _copy_suite(tmp_path)
+    gone = _recorded_models()[-1]
+    provider, model = gone.split(":", 1)
+    shutil.rmtree(cassettes / f"{provider}__{model}")
+
+    code = main([*_args(cases, cassettes, baseline, tmp_path), "--gate"])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"  {gone}\n    - model is in the baseline but nothing was replayed" in out
