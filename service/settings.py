@@ -103,7 +103,7 @@ class Settings(BaseSettings):
     )
     base_url: str | None = Field(None, description="Override the provider profile's base URL.")
     api_key: SecretStr | None = Field(None, description="Override the profile's key variable.")
-    prompt_version: str = Field("summarise/v2", description="Prompt template 'name/version'.")
+    prompt_version: str = Field("summarise/v3", description="Prompt template 'name/version'.")
     prompts_dir: Path | None = Field(
         None, description="Where prompt files live (default: ./prompts or the installed copy)."
     )
