@@ -9,7 +9,7 @@ SAMPLE := evals/cases/kerry-lavrov/article.txt
 # tests start redis-server.
 SYSTEM := chromium redis-server
 
-.PHONY: system-packages demo install serve test lint unit eval gate record update-baseline bench clean
+.PHONY: gate-history system-packages demo install serve test lint unit eval gate record update-baseline bench clean
 
 # Install everything (both embedded models included) once per change of pyproject.toml.
 $(STAMP): pyproject.toml
@@ -42,6 +42,13 @@ serve: $(STAMP)
 test: $(STAMP) system-packages lint
 	$(BIN)/pytest
 	$(BIN)/concord eval --gate
+	$(MAKE) --no-print-directory gate-history
+
+## The single-pass summarise/v2 recordings of both embedded models, kept for comparison.
+HISTORY := evals/history/summarise-v2
+gate-history: $(STAMP)
+	CONCORD_PROMPT_VERSION=summarise/v2 $(BIN)/concord eval --gate --cassettes-dir $(HISTORY) \
+	  --baseline $(HISTORY)/baseline.json --reports-dir reports/history-v2
 
 lint: $(STAMP)
 	$(BIN)/ruff check service tests benchmarks

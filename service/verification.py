@@ -110,14 +110,12 @@ def decide(
     counts = VerificationCounts(checked=len(candidates))
     for candidate in candidates:
         cued = bool(candidate.sentences) and has_cue(candidate.kind, candidate.sentences)
-        shown = verdicts.get(candidate.number, True)
-        if candidate.kind == "agreement" or not article_has_difference:
-            shown = False  # these need a cue in their own sentences: see the module docstring
-        if shown:
+        said = verdicts.get(candidate.number, True)
+        # these need a cue in their own sentences, whatever the model said: see the docstring
+        needs_cue = candidate.kind == "agreement" or not article_has_difference
+        if (said and not needs_cue) or cued:
             keep.add(candidate.number)
-        elif cued:
-            keep.add(candidate.number)
-            counts.kept_by_cue += 1
+            counts.kept_by_cue += not said
     counts.kept = len(keep)
     counts.dropped = counts.checked - counts.kept
     return keep, counts

@@ -100,7 +100,8 @@ def serve_until_exit(
 
 def _environment(tmp_path: Path, env: dict[str, str]) -> dict[str, str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CONCORD_")}
-    return environment | {"CONCORD_CONFIG": str(tmp_path / "absent.toml"), **env}
+    pinned = {"CONCORD_PROMPT_VERSION": os.environ.get("CONCORD_PROMPT_VERSION", "summarise/v2")}
+    return environment | pinned | {"CONCORD_CONFIG": str(tmp_path / "absent.toml"), **env}
 
 
 def _command(port: int) -> list[str]:
@@ -115,4 +116,6 @@ def fake_env(fake: FakeOpenAIServer) -> dict[str, str]:
         "CONCORD_MODEL": "llamacpp:fake-model",
         "CONCORD_BASE_URL": fake.base_url,
         "CONCORD_MAX_BACKOFF_S": "0.1",
+        # the fake answers in v2's single-pass schema (see tests/conftest.py)
+        "CONCORD_PROMPT_VERSION": os.environ.get("CONCORD_PROMPT_VERSION", "summarise/v2"),
     }

@@ -35,6 +35,7 @@ def _env(fake_openai: FakeOpenAIServer) -> dict[str, str]:
         "CONCORD_MODEL": "llamacpp:fake-model",
         "CONCORD_BASE_URL": fake_openai.base_url,
         "CONCORD_MAX_BACKOFF_S": "0.01",
+        "CONCORD_PROMPT_VERSION": os.environ["CONCORD_PROMPT_VERSION"],  # see tests/conftest.py
     }
 
 

@@ -15,6 +15,19 @@ from service.evaluation.cases import CASES_DIR, load_cases
 from service.evaluation.cassettes import CASSETTES_DIR
 from service.settings import Settings
 
+# The single-pass v2 recordings of both embedded models, kept beside the default's.
+HISTORY = CASSETTES_DIR.parent / "history" / "summarise-v2"
+
+
+@pytest.fixture(autouse=True)
+def _default_prompt(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped cassettes are the default prompt's: drop the test session's v2 pin."""
+    monkeypatch.delenv("CONCORD_PROMPT_VERSION", raising=False)
+
+
+def _history(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONCORD_PROMPT_VERSION", "summarise/v2")
+
 
 def _require_recordings() -> None:
     assert BASELINE_PATH.is_file(), "evals/baseline.json is missing: concord eval --update-baseline"
@@ -36,11 +49,13 @@ def test_replay_and_gate_pass_offline_and_fast(
     assert "<script" not in html
 
 
-def _copy_suite(tmp_path: Path) -> tuple[Path, Path, Path]:
+def _copy_suite(
+    tmp_path: Path, cassettes_from: Path = CASSETTES_DIR, baseline_from: Path = BASELINE_PATH
+) -> tuple[Path, Path, Path]:
     cases, cassettes, baseline = tmp_path / "cases", tmp_path / "cassettes", tmp_path / "b.json"
     shutil.copytree(CASES_DIR, cases)
-    shutil.copytree(CASSETTES_DIR, cassettes)
-    shutil.copy(BASELINE_PATH, baseline)
+    shutil.copytree(cassettes_from, cassettes, ignore=shutil.ignore_patterns("*.json"))
+    shutil.copy(baseline_from, baseline)
     return cases, cassettes, baseline
 
 
@@ -111,20 +126,24 @@ def test_breaking_an_expectation_turns_the_gate_red_with_a_readable_diff(
     assert "concord eval --update-baseline" in out
 
 
-def _recorded_models() -> list[str]:
-    models = list(json.loads(BASELINE_PATH.read_text(encoding="utf-8"))["models"])
+def _recorded_models(baseline: Path = HISTORY / "baseline.json") -> list[str]:
+    models = list(json.loads(baseline.read_text(encoding="utf-8"))["models"])
     assert len(models) >= 2, "the baseline should hold two models: the embedded Qwen and Gemma"
     return models
 
 
 def test_two_models_side_by_side_in_one_table_and_one_report(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _require_recordings()
+    _history(monkeypatch)  # both models are recorded with summarise/v2 there
     qwen, gemma = "local:qwen2.5-coder-1.5b-instruct-q4_k_m", "local:gemma3-270m-q4_k_m"
     assert {qwen, gemma} <= set(_recorded_models())
 
-    code = main(["eval", "--providers", "local:qwen,local:gemma", "--reports-dir", str(tmp_path)])
+    code = main([
+        "eval", "--providers", "local:qwen,local:gemma", "--cassettes-dir", str(HISTORY),
+        "--reports-dir", str(tmp_path),
+    ])  # fmt: skip
 
     out = capsys.readouterr().out
     assert code == 0
@@ -149,10 +168,11 @@ def test_two_models_side_by_side_in_one_table_and_one_report(
 
 
 def test_the_gate_fails_when_a_recorded_model_loses_its_cassettes(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _require_recordings()
-    cases, cassettes, baseline = _copy_suite(tmp_path)
+    _history(monkeypatch)
+    cases, cassettes, baseline = _copy_suite(tmp_path, HISTORY, HISTORY / "baseline.json")
     gone = _recorded_models()[-1]
     provider, model = gone.split(":", 1)
     shutil.rmtree(cassettes / f"{provider}__{model}")

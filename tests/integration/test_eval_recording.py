@@ -26,7 +26,10 @@ from tests.fakes.openai_server import Completion, FakeOpenAIServer, HttpError
 
 FAKE_KEY = sk("test-abcdefghijklmnopqrstuvwxyz0123")
 ORG = "org-abcdefghijklmnop1234"
-PROMPT = load_prompt(Settings().prompt_version)  # what a recording uses by default
+# What the fake provider answers for: the session's pinned single-pass prompt (tests/conftest.py).
+PROMPT = load_prompt(Settings().prompt_version)
+# What the shipped cassettes were recorded with: the default prompt, whatever the pin says.
+SHIPPED = load_prompt(Settings.model_fields["prompt_version"].default)
 CASE = next(case for case in load_cases() if case.id == "kerry-lavrov")
 
 
@@ -182,7 +185,7 @@ def edit_recording(path: Path, **changes: str) -> None:
 @pytest.mark.parametrize(
     ("changes", "named"),
     [
-        ({"prompt_hash": "0000000000000000"}, f"prompt {PROMPT.id} content hash 0000000000000000"),
+        ({"prompt_hash": "0000000000000000"}, f"prompt {SHIPPED.id} content hash 0000000000000000"),
         ({"schema_hash": "1111111111111111"}, "output schema hash 1111111111111111"),
         ({"model_id_hash": "2222222222222222"}, "model id"),
     ],
@@ -193,7 +196,7 @@ def test_a_stale_cassette_names_the_change_and_the_command(
     library, target, path = shipped_cassette(tmp_path)
     edit_recording(path, **changes)
     with pytest.raises(StaleCassette) as caught:
-        check_fresh([target], [CASE], PROMPT, library)
+        check_fresh([target], [CASE], SHIPPED, library)
     message = caught.value.detail
     assert named in message
     assert f"concord eval --record --model {target.id} --cases kerry-lavrov" in message
