@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-from service.grounding import fold
+from service.grounding import apply_policy, fold
 from service.schema import (
     Agreement,
     CitedAgreement,
@@ -201,19 +201,9 @@ def finish(
     disagreements: list[Disagreement],
     policy: Literal["flag", "strict"],
 ) -> tuple[Summary, GroundingCounts]:
-    """Count evidence and flags, and apply the grounding policy."""
-    groups: list[Sequence[Participant | Agreement | Disagreement]] = [
-        participants,
-        agreements,
-        disagreements,
-    ]
+    """Count evidence (every cited sentence is grounded) and apply the grounding policy."""
+    summary = Summary(participants=participants, agreements=agreements, disagreements=disagreements)
+    groups = (summary.participants, summary.agreements, summary.disagreements)
     counts = GroundingCounts(policy=policy)
     counts.quotes = counts.grounded = sum(len(i.evidence) for g in groups for i in g)
-    counts.flagged_items = sum(not i.grounded for g in groups for i in g)
-    if policy == "strict":
-        counts.dropped_items = counts.flagged_items
-        participants = [p for p in participants if p.grounded]
-        agreements = [a for a in agreements if a.grounded]
-        disagreements = [d for d in disagreements if d.grounded]
-    summary = Summary(participants=participants, agreements=agreements, disagreements=disagreements)
-    return summary, counts
+    return apply_policy(summary, counts)

@@ -229,17 +229,23 @@ def ground_summary(
         )
         for d in output.disagreements
     ]
-    items: list[list[Participant] | list[Agreement] | list[Disagreement]] = [
-        participants,
-        agreements,
-        disagreements,
-    ]
-    counts.flagged_items = sum(not item.grounded for group in items for item in group)
-    if policy == "strict":
-        counts.dropped_items = counts.flagged_items
-        participants = [p for p in participants if p.grounded]
-        agreements = [a for a in agreements if a.grounded]
-        disagreements = [d for d in disagreements if d.grounded]
-    return Summary(
+    return apply_policy(Summary(
         participants=participants, agreements=agreements, disagreements=disagreements
-    ), counts
+    ), counts)  # fmt: skip
+
+
+def apply_policy(summary: Summary, counts: GroundingCounts) -> tuple[Summary, GroundingCounts]:
+    """Count the items with no grounded evidence; under ``strict`` (``counts.policy``) drop them.
+
+    Shared by both kinds of prompt: quote-grounded (here) and sentence-cited (``cited_summary``).
+    """
+    groups = (summary.participants, summary.agreements, summary.disagreements)
+    counts.flagged_items = sum(not item.grounded for group in groups for item in group)
+    if counts.policy == "strict":
+        counts.dropped_items = counts.flagged_items
+        summary = Summary(
+            participants=[p for p in summary.participants if p.grounded],
+            agreements=[a for a in summary.agreements if a.grounded],
+            disagreements=[d for d in summary.disagreements if d.grounded],
+        )
+    return summary, counts
