@@ -18,6 +18,7 @@ from service.batch.ledger import Ledger
 from service.batch.local import run_local
 from service.batch.queued import run_queued
 from service.batch.report import BatchView, Tally
+from service.cli_summarise import settings_from_args
 from service.providers import parse_model_id
 from service.redact import configure_logging
 from service.settings import Settings
@@ -40,15 +41,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--strict", action="store_true", help="drop items whose quotes are not found"
     )
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, object] = {}
-    if args.prompt_version:
-        overrides["prompt_version"] = args.prompt_version
-    if args.strict:
-        overrides["grounding_policy"] = "strict"
-    return Settings(**overrides)  # type: ignore[arg-type]
 
 
 def _batch_name(args: argparse.Namespace) -> str:
@@ -82,7 +74,7 @@ async def _run(
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_from_args(args)
     configure_logging(settings.log_level)
     items = read_corpus(args.input)
     ledger = Ledger(args.output)
