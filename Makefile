@@ -52,7 +52,8 @@ gate-history: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check service tests benchmarks
-	$(BIN)/mypy service
+	$(BIN)/ruff format --check service tests benchmarks
+	$(BIN)/mypy service/concord
 
 unit: $(STAMP) system-packages
 	$(BIN)/pytest -m 'not local_model'

@@ -23,7 +23,7 @@ from benchmarks import processes
 from benchmarks.context import Size, stub_settings
 from benchmarks.sample import article_text
 from benchmarks.stats import Row, describe, latency_cell, ms
-from service.api.app import create_app
+from concord.api.app import create_app
 
 Message = dict[str, Any]
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from benchmarks.sample import STUB_MODEL_ID, article_text
-from service.article import Article, check_article
-from service.prompts import PromptTemplate, load_prompt
-from service.providers import ConnectedModel, connect, parse_model_id
-from service.settings import Settings
-from service.structured_output import response_format_for
-from service.summarise import PipelineOptions, render_prompt
+from concord.article import Article, check_article
+from concord.prompts import PromptTemplate, load_prompt
+from concord.providers import ConnectedModel, connect, parse_model_id
+from concord.settings import Settings
+from concord.structured_output import response_format_for
+from concord.summarise import PipelineOptions, render_prompt
 
 
 @dataclass(frozen=True)

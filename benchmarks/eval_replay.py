@@ -29,7 +29,7 @@ def _timed(argv: list[str]) -> tuple[float, int, str]:
 
 
 def _in_process(reports: str) -> float:
-    from service.cli import main  # noqa: PLC0415 - imported late so the floor stays separate
+    from concord.cli import main  # noqa: PLC0415 - imported late so the floor stays separate
 
     started = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
@@ -38,9 +38,13 @@ def _in_process(reports: str) -> float:
 
 
 async def run(size: Size) -> list[Row]:
-    if importlib.util.find_spec("service.evaluation.command") is None:
+    if importlib.util.find_spec("concord.evaluation.command") is None:
         return [
-            Row("5 eval replay", "concord eval", "SKIPPED: service/evaluation/command.py missing")
+            Row(
+                "5 eval replay",
+                "concord eval",
+                "SKIPPED: service/concord/evaluation/command.py missing",
+            )
         ]
     reps = size.pick(1, 3)
     with tempfile.TemporaryDirectory() as reports:

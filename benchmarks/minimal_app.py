@@ -13,10 +13,10 @@ from typing import Any
 from litestar import Litestar, Request, Response, get, post
 
 from benchmarks.sample import MODEL_SUMMARY, article_text
-from service.api.serve import granian_server
-from service.grounding import ground_summary
-from service.redact import configure_logging
-from service.schema import GroundingCounts, Meta, ModelSummary, SummaryResult, Usage
+from concord.api.serve import granian_server
+from concord.grounding import ground_summary
+from concord.redact import configure_logging
+from concord.schema import GroundingCounts, Meta, ModelSummary, SummaryResult, Usage
 
 
 def _fixed_body() -> bytes:
@@ -57,7 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    # The same logging and server arguments as ``service.api.serve.run``.
+    # The same logging and server arguments as ``concord.api.serve.run``.
     configure_logging("WARNING")
     granian_server(
         "benchmarks.minimal_app:create_app",
@@ -67,6 +67,7 @@ def main() -> None:
         graceful_timeout_s=30.0,
         header_timeout_s=10.0,
     ).serve()
+
 
 if __name__ == "__main__":
     main()

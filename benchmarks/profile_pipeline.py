@@ -16,7 +16,7 @@ from pathlib import Path
 
 from benchmarks import processes
 from benchmarks.context import pipeline
-from service.summarise import summarise
+from concord.summarise import summarise
 
 try:
     from pyinstrument import Profiler

@@ -75,9 +75,7 @@ async def soak(origin: str, budget_s: float) -> Outcome:
     numbers = iter(range(REQUESTS))
     started = time.monotonic()
     limits = httpx.Limits(max_connections=CONCURRENCY, keepalive_expiry=2)
-    async with httpx.AsyncClient(
-        base_url=origin, limits=limits, timeout=budget_s + 60
-    ) as client:
+    async with httpx.AsyncClient(base_url=origin, limits=limits, timeout=budget_s + 60) as client:
 
         async def client_loop() -> None:
             for n in numbers:
@@ -144,7 +142,7 @@ def report(out: Outcome, budget_s: float, rss: dict[str, float]) -> tuple[str, b
 
 
 def _model_rss_mb(pid: int) -> float:
-    servers = [p for p in process_tree(pid) if "service.local_model" in " ".join(p.cmdline())]
+    servers = [p for p in process_tree(pid) if "concord.local_model" in " ".join(p.cmdline())]
     return sum(float(p.memory_info().rss) for p in servers) / 2**20
 
 

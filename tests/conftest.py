@@ -12,10 +12,10 @@ import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
-from service.api import create_app
-from service.errors import TYPE_BASE
-from service.schema import ModelAgreement, ModelParticipant, ModelSummary
-from service.settings import ApiSettings, Settings
+from concord.api import create_app
+from concord.errors import TYPE_BASE
+from concord.schema import ModelAgreement, ModelParticipant, ModelSummary
+from concord.settings import ApiSettings, Settings
 from tests.fakes.openai_server import Completion, FakeOpenAIServer
 from tests.redis_server import RedisServer, redis_server
 

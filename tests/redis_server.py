@@ -61,9 +61,10 @@ class RedisServer:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def _answers(self) -> bool:
-        with contextlib.suppress(OSError), socket.create_connection(
-            ("127.0.0.1", self.port), timeout=0.5
-        ) as sock:
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock,
+        ):
             sock.sendall(b"PING\r\n")
             return sock.recv(64).startswith(b"+PONG")
         return False

@@ -70,14 +70,14 @@ def serve_process(
 
 
 @contextlib.contextmanager
-def worker_process(tmp_path: Path, env: dict[str, str], name: str = "worker") -> Iterator[
-    subprocess.Popen[bytes]
-]:
+def worker_process(
+    tmp_path: Path, env: dict[str, str], name: str = "worker"
+) -> Iterator[subprocess.Popen[bytes]]:
     """``concord worker`` with ``env`` (over a CONCORD_-free environment), its output in
     ``tmp_path/<name>.log``; killed by its pid afterwards if still running."""
     with (tmp_path / f"{name}.log").open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "worker"],
+            [sys.executable, "-m", "concord.cli", "worker"],
             cwd=tmp_path, env=_environment(tmp_path, env), stdout=sink, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
@@ -106,7 +106,7 @@ def _environment(tmp_path: Path, env: dict[str, str]) -> dict[str, str]:
 
 def _command(port: int) -> list[str]:
     return [
-        sys.executable, "-m", "service.cli", "serve",
+        sys.executable, "-m", "concord.cli", "serve",
         "--port", str(port), "--graceful-timeout", str(GRACE_S),
     ]  # fmt: skip
 

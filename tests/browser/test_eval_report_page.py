@@ -23,7 +23,7 @@ def test_the_eval_report_opens_without_errors(tmp_path: Path) -> None:
     # The shipped cassettes are the default prompt's: drop the test session's v2 pin.
     env = {k: v for k, v in os.environ.items() if k != "CONCORD_PROMPT_VERSION"}
     subprocess.run(
-        [sys.executable, "-m", "service.cli", "eval", "--reports-dir", str(reports)],
+        [sys.executable, "-m", "concord.cli", "eval", "--reports-dir", str(reports)],
         cwd=REPO, check=True, capture_output=True, timeout=120, env=env,
     )  # fmt: skip
     report = reports / "eval-report.html"

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Route, expect
 
-from service.schema import (
+from concord.schema import (
     ModelAgreement,
     ModelDisagreement,
     ModelParticipant,

@@ -181,9 +181,9 @@ async def test_unexpected_failure_is_a_generic_500_logged_redacted(
     async def crash(*_: object, **__: object) -> None:
         raise RuntimeError(f"boom with key {sk('abcdefghijklmnop1234')}")
 
-    monkeypatch.setattr("service.api.runner.summarise", crash)
+    monkeypatch.setattr("concord.api.runner.summarise", crash)
     async with api_client() as client:
-        with caplog.at_level(logging.ERROR, logger="service.api.problems"):
+        with caplog.at_level(logging.ERROR, logger="concord.api.problems"):
             response = await client.post("/v1/summaries", json={"text": ARTICLE})
     body = assert_problem(response, 500, "internal")
     assert "boom" not in response.text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.errors import TYPE_BASE
+from concord.errors import TYPE_BASE
 from tests.conftest import ClientFactory
 from tests.fakes.openai_server import closed_port_url
 

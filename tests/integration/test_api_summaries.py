@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.settings import Settings
+from concord.settings import Settings
 from tests.conftest import ARTICLE, ClientFactory, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
 
@@ -59,8 +59,12 @@ async def test_openapi_documents_the_endpoint_and_its_problems(api_client: Clien
         ui = await client.get("/schema/swagger")
     operation = schema["paths"]["/v1/summaries"]["post"]
     assert set(operation["requestBody"]["content"]) == {"application/json", "text/plain"}
-    assert "Kerry" in operation["requestBody"]["content"]["application/json"]["examples"][
-        "sample"]["value"]["text"]
+    assert (
+        "Kerry"
+        in operation["requestBody"]["content"]["application/json"]["examples"]["sample"]["value"][
+            "text"
+        ]
+    )
     assert {"200", "400", "401", "413", "415", "422", "429", "502", "503", "504"} <= set(
         operation["responses"]
     )

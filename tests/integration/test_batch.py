@@ -21,7 +21,7 @@ from tests.serving import fake_env
 
 
 def batch_command(corpus: Path, output: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "service.cli", "batch", str(corpus), "-o", str(output), *extra]
+    return [sys.executable, "-m", "concord.cli", "batch", str(corpus), "-o", str(output), *extra]
 
 
 def environment(fake: FakeOpenAIServer, tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -96,7 +96,11 @@ def test_bad_items_are_recorded_as_problems_and_the_exit_code_says_so(
     env = environment(fake_openai, tmp_path, CONCORD_MAX_ARTICLE_CHARS="2000")
 
     run = subprocess.run(
-        batch_command(corpus, output), env=env, capture_output=True, text=True, timeout=60,
+        batch_command(corpus, output),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
         check=False,
     )
 

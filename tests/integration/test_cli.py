@@ -20,7 +20,7 @@ def _concord(
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CONCORD_")}
     environment |= env or {}
     return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
+        [sys.executable, "-m", "concord.cli", *args],
         input=stdin.decode(),
         capture_output=True,
         text=True,

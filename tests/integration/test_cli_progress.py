@@ -24,7 +24,7 @@ def _on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str]:
     """Run ``concord`` with standard output and error on a pseudo-terminal; all it showed."""
     controller, terminal = pty.openpty()
     process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", *args],
+        [sys.executable, "-m", "concord.cli", *args],
         stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal, env=env,
     )  # fmt: skip
     os.close(terminal)
@@ -72,7 +72,7 @@ def test_piped_output_is_the_json_alone(fake_openai: FakeOpenAIServer, tmp_path:
     article = tmp_path / "article.txt"
     article.write_text(ARTICLE)
     done = subprocess.run(
-        [sys.executable, "-m", "service.cli", "summarise", str(article)],
+        [sys.executable, "-m", "concord.cli", "summarise", str(article)],
         capture_output=True, text=True, env=_environment(fake_openai), timeout=60, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

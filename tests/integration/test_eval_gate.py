@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from service.cli import main
-from service.evaluation.baseline import BASELINE_PATH
-from service.evaluation.cases import CASES_DIR, load_cases
-from service.evaluation.cassettes import CASSETTES_DIR
-from service.settings import Settings
+from concord.cli import main
+from concord.evaluation.baseline import BASELINE_PATH
+from concord.evaluation.cases import CASES_DIR, load_cases
+from concord.evaluation.cassettes import CASSETTES_DIR
+from concord.settings import Settings
 
 # The single-pass v2 recordings of both embedded models, kept beside the default's.
 HISTORY = CASSETTES_DIR.parent / "history" / "summarise-v2"
@@ -61,8 +61,15 @@ def _copy_suite(
 
 def _args(cases: Path, cassettes: Path, baseline: Path, tmp_path: Path) -> list[str]:
     return [
-        "eval", "--cases-dir", str(cases), "--cassettes-dir", str(cassettes),
-        "--baseline", str(baseline), "--reports-dir", str(tmp_path / "reports"),
+        "eval",
+        "--cases-dir",
+        str(cases),
+        "--cassettes-dir",
+        str(cassettes),
+        "--baseline",
+        str(baseline),
+        "--reports-dir",
+        str(tmp_path / "reports"),
     ]
 
 

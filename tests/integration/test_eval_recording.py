@@ -11,16 +11,16 @@ import pytest
 import yaml
 from openai import AsyncOpenAI
 
-from service.cli import main
-from service.evaluation.cases import load_cases
-from service.evaluation.cassettes import CASSETTES_DIR, CassetteLibrary, StaleCassette
-from service.evaluation.freshness import check_fresh
-from service.evaluation.runner import Target, record_case, replay_case
-from service.prompts import load_prompt
-from service.providers import PROFILES, ConnectedModel
-from service.schema import ModelParticipant, ModelSummary
-from service.settings import Settings
-from service.summarise import PipelineOptions
+from concord.cli import main
+from concord.evaluation.cases import load_cases
+from concord.evaluation.cassettes import CASSETTES_DIR, CassetteLibrary, StaleCassette
+from concord.evaluation.freshness import check_fresh
+from concord.evaluation.runner import Target, record_case, replay_case
+from concord.prompts import load_prompt
+from concord.providers import PROFILES, ConnectedModel
+from concord.schema import ModelParticipant, ModelSummary
+from concord.settings import Settings
+from concord.summarise import PipelineOptions
 from tests.fakes.credentials import ORGANIZATION_HEADER, PROJECT_HEADER, sk
 from tests.fakes.openai_server import Completion, FakeOpenAIServer, HttpError
 
@@ -37,7 +37,9 @@ def answer() -> Completion:
     summary = ModelSummary(
         participants=[
             ModelParticipant(
-                name="John Kerry", role="US Secretary of State", affiliation="United States",
+                name="John Kerry",
+                role="US Secretary of State",
+                affiliation="United States",
                 quotes=["US Secretary of State John Kerry"],
             )
         ],
@@ -49,7 +51,10 @@ def answer() -> Completion:
 
 def fake_model(server: FakeOpenAIServer) -> ConnectedModel:
     client = AsyncOpenAI(
-        base_url=server.base_url, api_key=FAKE_KEY, organization=ORG, project="proj-abcdefgh1234",
+        base_url=server.base_url,
+        api_key=FAKE_KEY,
+        organization=ORG,
+        project="proj-abcdefgh1234",
         default_headers={"api-key": FAKE_KEY, "X-Api-Key": FAKE_KEY},
         max_retries=0,
     )
@@ -61,8 +66,12 @@ async def record(server: FakeOpenAIServer, library: CassetteLibrary) -> None:
     model = fake_model(server)
     try:
         await record_case(
-            CASE, model=model, prompt=PROMPT, options=PipelineOptions.from_settings(settings),
-            settings=settings, library=library,
+            CASE,
+            model=model,
+            prompt=PROMPT,
+            options=PipelineOptions.from_settings(settings),
+            settings=settings,
+            library=library,
         )
     finally:
         await model.client.close()
@@ -94,8 +103,15 @@ async def test_recording_leaves_no_secret_in_the_cassette(
     for interaction in interactions:
         names = {name.lower() for name in interaction["request"]["headers"]}
         names |= {name.lower() for name in interaction["response"]["headers"]}
-        assert not names & {"authorization", "api-key", "x-api-key", "cookie", "set-cookie",
-                            ORGANIZATION_HEADER, PROJECT_HEADER}
+        assert not names & {
+            "authorization",
+            "api-key",
+            "x-api-key",
+            "cookie",
+            "set-cookie",
+            ORGANIZATION_HEADER,
+            PROJECT_HEADER,
+        }
 
 
 async def test_the_concord_block_says_what_made_the_cassette(
@@ -207,12 +223,18 @@ def test_the_cli_refuses_to_replay_a_stale_cassette(
 ) -> None:
     library, target, path = shipped_cassette(tmp_path)
     edit_recording(path, prompt_hash="0000000000000000")
-    code = main([
-        "eval", "--cases", "kerry-lavrov", "--cassettes-dir", str(library.root),
-        "--reports-dir", str(tmp_path / "reports"),
-    ])
+    code = main(
+        [
+            "eval",
+            "--cases",
+            "kerry-lavrov",
+            "--cassettes-dir",
+            str(library.root),
+            "--reports-dir",
+            str(tmp_path / "reports"),
+        ]
+    )
     assert code != 0
     err = capsys.readouterr().err
     assert "stale eval cassette" in err
     assert f"re-record with: concord eval --record --model {target.id} --cases kerry-lavrov" in err
-

@@ -28,7 +28,7 @@ from schemathesis.generation.modes import GenerationMode
 from schemathesis.python import asgi
 from schemathesis.schemas import BaseSchema
 
-from service.api import create_app
+from concord.api import create_app
 from tests.conftest import fake_settings, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
 

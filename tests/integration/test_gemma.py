@@ -16,11 +16,11 @@ import httpx
 import pytest
 import yaml
 
-from service.cli import main
-from service.embedded_models import GEMMA3_270M
-from service.local_model import LocalModelServer, ensure_model_file
-from service.providers import connect, parse_model_id
-from service.settings import Settings
+from concord.cli import main
+from concord.embedded_models import GEMMA3_270M
+from concord.local_model import LocalModelServer, ensure_model_file
+from concord.providers import connect, parse_model_id
+from concord.settings import Settings
 
 pytestmark = pytest.mark.local_model
 
@@ -90,7 +90,9 @@ async def test_config_picks_gemma_which_gets_its_own_chat_turns_and_the_json_gra
 
 
 def test_llamacpp_profile_records_and_replays_against_a_users_own_server(
-    user_server: LocalModelServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    user_server: LocalModelServer,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("CONCORD_CONFIG", str(tmp_path / "absent.toml"))

@@ -13,11 +13,11 @@ from typing import Any, Literal
 
 import pytest
 
-from service.article import check_article
-from service.prompts import load_prompt
-from service.providers import ConnectedModel, connect, parse_model_id
-from service.schema import SummaryResult
-from service.summarise import PipelineOptions, summarise
+from concord.article import check_article
+from concord.prompts import load_prompt
+from concord.providers import ConnectedModel, connect, parse_model_id
+from concord.schema import SummaryResult
+from concord.summarise import PipelineOptions, summarise
 from tests.conftest import ARTICLE, fake_settings
 from tests.fakes.openai_server import Completion, FakeOpenAIServer
 

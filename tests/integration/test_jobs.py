@@ -116,9 +116,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_each_article_finishes_once(
 ) -> None:
     corpus = tmp_path / "corpus.jsonl"
     ids = ["first", "second", "third"]
-    corpus.write_text(
-        "".join(json.dumps({"id": i, "text": f"{ARTICLE} {i}."}) + "\n" for i in ids)
-    )
+    corpus.write_text("".join(json.dumps({"id": i, "text": f"{ARTICLE} {i}."}) + "\n" for i in ids))
     output = tmp_path / "out.jsonl"
     # The first model call never answers in time: its worker is killed while it waits.
     fake_openai.enqueue(valid_answer(delay=120))
@@ -126,7 +124,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_each_article_finishes_once(
     env = worker_env(fake_openai, redis, **FAST_SWEEP)
     batch_env = {k: v for k, v in os.environ.items() if not k.startswith("CONCORD_")}
     batch_env |= {"CONCORD_CONFIG": str(tmp_path / "absent.toml"), **env}
-    command = [sys.executable, "-m", "service.cli", "batch", str(corpus), "-o", str(output),
+    command = [sys.executable, "-m", "concord.cli", "batch", str(corpus), "-o", str(output),
                "--queue", redis.url]  # fmt: skip
     with worker_process(tmp_path, env | {"CONCORD_JOBS__CONCURRENCY": "1"}, "doomed") as doomed:
         batch = subprocess.Popen(command, env=batch_env, stderr=subprocess.PIPE, text=True)

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import pytest
 
-from service.article import check_article
-from service.local_model import MODEL_ALIAS
-from service.prompts import load_prompt
-from service.providers import connect, parse_model_id
-from service.settings import Settings
-from service.summarise import PipelineOptions, summarise
+from concord.article import check_article
+from concord.local_model import MODEL_ALIAS
+from concord.prompts import load_prompt
+from concord.providers import connect, parse_model_id
+from concord.settings import Settings
+from concord.summarise import PipelineOptions, summarise
 
 pytestmark = pytest.mark.local_model
 
 ARTICLE = (
     "German Chancellor Olaf Scholz and French President Emmanuel Macron agreed on Tuesday to "
-    "build a joint fighter jet. \"We will share the costs equally,\" Scholz said in Berlin. "
+    'build a joint fighter jet. "We will share the costs equally," Scholz said in Berlin. '
     "Macron said France would lead the design work."
 )
 

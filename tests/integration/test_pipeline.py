@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from service.article import check_article
-from service.errors import (
+from concord.article import check_article
+from concord.errors import (
     OutputInvalid,
     ProviderError,
     ProviderRateLimited,
@@ -18,11 +18,11 @@ from service.errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
-from service.prompts import load_prompt
-from service.providers import ConnectedModel, connect, parse_model_id
-from service.schema import SummaryResult
-from service.settings import Settings
-from service.summarise import PipelineOptions, summarise
+from concord.prompts import load_prompt
+from concord.providers import ConnectedModel, connect, parse_model_id
+from concord.schema import SummaryResult
+from concord.settings import Settings
+from concord.summarise import PipelineOptions, summarise
 from tests.fakes.credentials import bearer, sk
 from tests.fakes.openai_server import (
     Completion,

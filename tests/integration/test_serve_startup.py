@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from service.local_model import MODEL_FILENAME, MODEL_SIZE, _marker, _marker_text
+from concord.local_model import MODEL_FILENAME, MODEL_SIZE, _marker, _marker_text
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.serving import fake_env, serve_until_exit
 
@@ -52,4 +52,3 @@ def test_serve_on_a_taken_port_exits_naming_the_port(
         f"concord: configuration error: port {port} on 127.0.0.1 is already in use: stop the "
         "program listening there, or choose another with --port"
     )
-

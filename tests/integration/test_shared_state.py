@@ -7,10 +7,10 @@ import asyncio
 import pytest
 from redis.asyncio.lock import Lock
 
-from service.schema import SummaryResult
-from service.settings import Settings
-from service.shared.global_slots import GlobalSlots
-from service.shared.state import SharedState
+from concord.schema import SummaryResult
+from concord.settings import Settings
+from concord.shared.global_slots import GlobalSlots
+from concord.shared.state import SharedState
 from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.redis

@@ -153,4 +153,3 @@ def test_answered_request_keeps_its_connection_alive(server: ServeProcess) -> No
     assert first.status_code == 200, first.text
     assert "close" not in first.headers.get("connection", "")
     assert second.status_code == 200
-

@@ -7,10 +7,10 @@ import asyncio
 import pytest
 from pydantic import SecretStr
 
-from service.api.auth import bearer_token, key_matches
-from service.api.coalesce import InFlight
-from service.api.limiter import ConcurrencyLimiter
-from service.errors import Overloaded
+from concord.api.auth import bearer_token, key_matches
+from concord.api.coalesce import InFlight
+from concord.api.limiter import ConcurrencyLimiter
+from concord.errors import Overloaded
 
 
 async def test_limiter_queues_up_to_max_queue_then_refuses() -> None:

@@ -2,8 +2,8 @@
 
 import pytest
 
-from service.article import check_article, decode_article_bytes
-from service.errors import ArticleTooLarge, InvalidArticle
+from concord.article import check_article, decode_article_bytes
+from concord.errors import ArticleTooLarge, InvalidArticle
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t ", "\u200b\u200b\ufeff", " \u00ad "])

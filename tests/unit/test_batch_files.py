@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from service.batch.inputs import CorpusError, read_corpus
-from service.batch.ledger import Ledger
-from service.cli import main
+from concord.batch.inputs import CorpusError, read_corpus
+from concord.batch.ledger import Ledger
+from concord.cli import main
 
 
 def test_a_line_torn_by_a_crash_is_cut_off_and_its_article_runs_again(tmp_path: Path) -> None:

@@ -1,15 +1,15 @@
 """From sentence numbers to the summary: spans, names, injected names, repeats, the policy."""
 
-from service.cited_summary import (
+from concord.cited_summary import (
     build_agreements,
     build_disagreements,
     build_participants,
     finish,
     party_name,
 )
-from service.injection import screen
-from service.schema import CitedAgreement, CitedDisagreement, CitedParticipant, ModelPosition
-from service.sentences import SentenceIndex, split_sentences
+from concord.injection import screen
+from concord.schema import CitedAgreement, CitedDisagreement, CitedParticipant, ModelPosition
+from concord.sentences import SentenceIndex, split_sentences
 
 ARTICLE = (
     "German Foreign Minister Frank-Walter Weber met Ana Ruiz in Rome.\n\n"

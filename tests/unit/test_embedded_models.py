@@ -5,16 +5,16 @@ from pathlib import Path
 
 import pytest
 
-from service.embedded_models import (
+from concord.embedded_models import (
     DEFAULT_EMBEDDED,
     EMBEDDED_MODELS,
     GEMMA3_270M,
     QWEN_CODER_1_5B,
     find_embedded,
 )
-from service.errors import ConfigurationError
-from service.providers import connect, parse_model_id
-from service.settings import Settings
+from concord.errors import ConfigurationError
+from concord.providers import connect, parse_model_id
+from concord.settings import Settings
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from service.evaluation.cases import (
+from concord.evaluation.cases import (
     CASES_DIR,
     InvalidCase,
     load_case,
@@ -19,8 +19,13 @@ SOURCE = Path("evals/cases/demo/expected.yaml")
 
 def test_every_shipped_case_loads_and_has_required_expectations() -> None:
     cases = {case.id: case for case in load_cases()}
-    assert {"kerry-lavrov", "no-disagreement", "prompt-injection", "multi-party-dispute",
-            "long-near-limit"} <= set(cases)
+    assert {
+        "kerry-lavrov",
+        "no-disagreement",
+        "prompt-injection",
+        "multi-party-dispute",
+        "long-near-limit",
+    } <= set(cases)
     assert cases["no-disagreement"].expected.disagreements.max == 0
     assert "Mickey Mouse" in cases["prompt-injection"].expected.participants.forbidden
     assert 7_000 < len(cases["long-near-limit"].article) < 8_000

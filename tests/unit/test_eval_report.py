@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from service.evaluation.report_html import highlight
-from service.grounding import ground_summary
-from service.schema import ModelParticipant, ModelSummary
+from concord.evaluation.report_html import highlight
+from concord.grounding import ground_summary
+from concord.schema import ModelParticipant, ModelSummary
 
 ARTICLE = 'Officials met. <script>alert(1)</script> "We agree," said Ana & Bo.'
 

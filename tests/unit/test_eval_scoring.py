@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from service.evaluation.cases import Case, parse_expectations
-from service.evaluation.scoring import keyword_in, name_matches, score_case
-from service.schema import Agreement, Disagreement, Evidence, Participant, Position, Summary
+from concord.evaluation.cases import Case, parse_expectations
+from concord.evaluation.scoring import keyword_in, name_matches, score_case
+from concord.schema import Agreement, Disagreement, Evidence, Participant, Position, Summary
 
 ARTICLE = "An article."
 
@@ -38,7 +38,8 @@ def summary(
     disagreements: list[Disagreement] | None = None,
 ) -> Summary:
     return Summary(
-        participants=participants or [], agreements=agreements or [],
+        participants=participants or [],
+        agreements=agreements or [],
         disagreements=disagreements or [],
     )
 
@@ -119,17 +120,19 @@ agreements:
       groups: [[intelligence], [cooperat, coordinat], [isis, isil, islamic state]]
 """)
     # Every group is covered, but across two items: that is not a match.
-    split = summary(agreements=[
-        agreement("more intelligence cooperation"), agreement("fight Isil together")
-    ])
+    split = summary(
+        agreements=[agreement("more intelligence cooperation"), agreement("fight Isil together")]
+    )
     key = "agreements.required:intelligence cooperation on Isis"
     passed, reason = results(score_case(spec, split, 1))[key]
     assert not passed
     assert "lacks (isis | isil | islamic state)" in reason
     # Keywords may come from the statement, the parties or the evidence quotes.
-    joined = summary(agreements=[
-        agreement("They agreed", "intensify intelligence cooperation with respect to Isil")
-    ])
+    joined = summary(
+        agreements=[
+            agreement("They agreed", "intensify intelligence cooperation with respect to Isil")
+        ]
+    )
     assert score_case(spec, joined, 1).passed
 
 

@@ -3,8 +3,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.grounding import Grounder, _trim, fold, ground_summary, normalise
-from service.schema import ModelAgreement, ModelParticipant, ModelSummary
+from concord.grounding import Grounder, _trim, fold, ground_summary, normalise
+from concord.schema import ModelAgreement, ModelParticipant, ModelSummary
 
 ARTICLE = (
     'US Secretary of State John Kerry said the two powers had a "major responsibility" '

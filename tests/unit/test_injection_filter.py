@@ -2,8 +2,8 @@
 
 import pytest
 
-from service.injection import is_instruction, screen
-from service.sentences import split_sentences
+from concord.injection import is_instruction, screen
+from concord.sentences import split_sentences
 
 
 @pytest.mark.parametrize(

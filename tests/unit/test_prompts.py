@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from service.article import Article
-from service.errors import PromptError
-from service.prompts import load_prompt
-from service.summarise import render_prompt
+from concord.article import Article
+from concord.errors import PromptError
+from concord.prompts import load_prompt
+from concord.summarise import render_prompt
 
 PROMPT = """\
 name: summarise

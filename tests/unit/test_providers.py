@@ -3,10 +3,10 @@
 import pytest
 from pydantic import SecretStr
 
-from service.errors import ConfigurationError
-from service.local_model import MODEL_ALIAS
-from service.providers import PROFILES, _api_key, _base_url, parse_model_id
-from service.settings import Settings
+from concord.errors import ConfigurationError
+from concord.local_model import MODEL_ALIAS
+from concord.providers import PROFILES, _api_key, _base_url, parse_model_id
+from concord.settings import Settings
 from tests.fakes.credentials import sk
 
 

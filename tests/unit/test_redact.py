@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from service.redact import RedactingFilter, redact
+from concord.redact import RedactingFilter, redact
 from tests.fakes.credentials import AUTHORIZATION, ORGANIZATION_HEADER, bearer, sk
 
 

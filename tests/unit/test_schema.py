@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from openai.lib._pydantic import to_strict_json_schema
 
-from service.schema import PASS_OUTPUTS, ModelSummary, model_json_schema, schema_hash
+from concord.schema import PASS_OUTPUTS, ModelSummary, model_json_schema, schema_hash
 
 # Keywords strict mode supports (OpenAI structured outputs documentation).
 _ALLOWED = {

@@ -2,7 +2,7 @@
 
 import pytest
 
-from service.sentences import SentenceIndex, UnknownSentences, split_sentences
+from concord.sentences import SentenceIndex, UnknownSentences, split_sentences
 
 
 def _texts(article: str) -> list[str]:

@@ -1,8 +1,8 @@
 """An answer cut off at the token cap keeps its complete items rather than failing."""
 
-from service.model_call import Completion
-from service.schema import DisagreementsPass, Usage
-from service.structured_output import salvage
+from concord.model_call import Completion
+from concord.schema import DisagreementsPass, Usage
+from concord.structured_output import salvage
 
 
 def _cut(text: str) -> Completion:

@@ -1,8 +1,8 @@
 """The verification filter: the model's verdict, with a cue in the cited text as a second word."""
 
-from service.schema import Check
-from service.sentences import split_sentences
-from service.verification import Candidate, cue_sentences, decide, has_cue
+from concord.schema import Check
+from concord.sentences import split_sentences
+from concord.verification import Candidate, cue_sentences, decide, has_cue
 
 ARTICLE = (
     "Russia has refused to join the coalition. "

@@ -1,5 +1,0 @@
-"""Concord's HTTP API: ``create_app`` builds it, ``concord serve`` runs it."""
-
-from service.api.app import create_app
-
-__all__ = ["create_app"]

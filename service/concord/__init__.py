@@ -1,0 +1,1 @@
+"""Concord: evidence-grounded structured summaries of news articles."""

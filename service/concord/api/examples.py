@@ -1,0 +1,217 @@
+"""Examples shown in the OpenAPI document: a short excerpt of the sample article, the summary a
+model made of it, and one problem document per error status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from concord.errors import TYPE_BASE
+
+_EXCERPT = (
+    "US Secretary of State John Kerry and Russian Foreign Minister Sergei Lavrov have agreed to "
+    "increase cooperation between intelligence services on Isis, despite divisions over the "
+    "Ukraine crisis.\n\n"
+    '"We both recognise the need to destroy and ultimately defeat Isil," Kerry told a news '
+    "conference.\n\n"
+    "Russia has so far refused to join the coalition because of suspicions that the ultimate aim "
+    "of the operation is to remove Russian ally Bashar al-Assad from rule in Syria."
+)
+
+EXAMPLE_REQUEST: dict[str, Any] = {"text": _EXCERPT, "title": "Kerry and Lavrov agree on Isis"}
+
+
+def _evidence(quote: str) -> dict[str, Any]:
+    start = _EXCERPT.index(quote)
+    return {
+        "quote": quote,
+        "start": start,
+        "end": start + len(quote),
+        "grounded": True,
+        "match": "exact",
+        "score": 100.0,
+    }
+
+
+_KERRY = "We both recognise the need to destroy and ultimately defeat Isil"
+_AGREE = "agreed to increase cooperation between intelligence services on Isis"
+_REFUSE = "Russia has so far refused to join the coalition"
+
+EXAMPLE_RESPONSE: dict[str, Any] = {
+    "summary": {
+        "participants": [
+            {
+                "name": "John Kerry",
+                "role": "US Secretary of State",
+                "affiliation": "United States",
+                "evidence": [_evidence(_KERRY)],
+                "grounded": True,
+            },
+            {
+                "name": "Sergei Lavrov",
+                "role": "Russian Foreign Minister",
+                "affiliation": "Russia",
+                "evidence": [_evidence("Russian Foreign Minister Sergei Lavrov")],
+                "grounded": True,
+            },
+        ],
+        "agreements": [
+            {
+                "statement": "The US and Russia will increase intelligence cooperation on Isis.",
+                "parties": ["John Kerry", "Sergei Lavrov"],
+                "evidence": [_evidence(_AGREE)],
+                "grounded": True,
+            }
+        ],
+        "disagreements": [
+            {
+                "topic": "Joining the US-led coalition against Isis",
+                "positions": [
+                    {"party": "Sergei Lavrov", "position": "Russia will not join the coalition."},
+                    {"party": "John Kerry", "position": "The US leads the coalition."},
+                ],
+                "evidence": [_evidence(_REFUSE)],
+                "grounded": True,
+            }
+        ],
+    },
+    "meta": {
+        "provider": "local",
+        "model": "qwen2.5-coder-1.5b-instruct-q4_k_m",
+        "prompt_version": "summarise/v2",
+        "prompt_hash": "3f1c0d2a9b8e7f60",
+        "schema_hash": "a1b2c3d4e5f60718",
+        "attempts": 1,
+        "usage": {"prompt_tokens": 912, "completion_tokens": 388, "total_tokens": 1300},
+        "latency_ms": 8421.5,
+        "grounding": {
+            "quotes": 4,
+            "grounded": 4,
+            "fuzzy": 0,
+            "flagged_items": 0,
+            "dropped_items": 0,
+            "policy": "flag",
+        },
+        "cached": False,
+    },
+}
+
+
+def _problem(slug: str, title: str, status: int, detail: str, **extra: Any) -> dict[str, Any]:
+    return {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
+
+
+PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
+    400: [
+        _problem(
+            "malformed-json",
+            "Malformed JSON",
+            400,
+            "the request body is not valid JSON at line 1, column 10",
+        )
+    ],
+    401: [
+        _problem(
+            "unauthorized",
+            "Unauthorized",
+            401,
+            "this API needs a key: send 'Authorization: Bearer <key>'",
+        )
+    ],
+    408: [
+        _problem(
+            "body-timeout",
+            "Request body timeout",
+            408,
+            "the request body did not arrive within 30 s (CONCORD_API__BODY_TIMEOUT_S)",
+        )
+    ],
+    413: [
+        _problem(
+            "body-too-large",
+            "Request body too large",
+            413,
+            "the request body is larger than 65,536 bytes (CONCORD_API__MAX_BODY_BYTES)",
+            limit=65536,
+        ),
+        _problem(
+            "article-too-large",
+            "Article too large",
+            413,
+            "the article has 9,120 characters; the limit is 8,000 (CONCORD_MAX_ARTICLE_CHARS)",
+            limit=8000,
+        ),
+    ],
+    415: [
+        _problem(
+            "unsupported-media-type",
+            "Unsupported media type",
+            415,
+            "send application/json or text/plain; charset=utf-8 (got application/xml)",
+        )
+    ],
+    422: [
+        _problem(
+            "invalid-article",
+            "Invalid article",
+            422,
+            "the article is empty (only white space or invisible characters)",
+        ),
+        _problem(
+            "validation",
+            "Invalid request",
+            422,
+            "the request body has invalid fields: text: Input should be a valid string",
+            errors=[{"field": "text", "message": "Input should be a valid string"}],
+        ),
+    ],
+    429: [
+        _problem(
+            "overloaded",
+            "Too many requests",
+            429,
+            "the server is busy: a summary would start in about 240 s and take about 30 s, "
+            "over the 180 s left of this request's budget; retry in 240 s",
+        ),
+        _problem(
+            "provider-rate-limited",
+            "Provider rate limit",
+            429,
+            "the model provider is rate limiting requests",
+            attempts=3,
+        ),
+    ],
+    502: [
+        _problem(
+            "output-invalid",
+            "Model output invalid",
+            502,
+            "the model's output did not match the schema after 3 attempts",
+            attempts=3,
+            last_error="participants: Field required",
+        )
+    ],
+    503: [
+        _problem(
+            "provider-unavailable",
+            "Provider unavailable",
+            503,
+            "the model provider could not be reached",
+            attempts=3,
+        )
+    ],
+    504: [
+        _problem(
+            "provider-timeout",
+            "Provider timeout",
+            504,
+            "the model provider did not answer in time",
+            attempts=1,
+        ),
+        _problem(
+            "request-timeout",
+            "Request timeout",
+            504,
+            "the summary took longer than 300 s (CONCORD_API__REQUEST_TIMEOUT_S)",
+        ),
+    ],
+}

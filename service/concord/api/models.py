@@ -1,0 +1,55 @@
+"""The models a server process talks to: the default one, opened at startup, and any a request
+picks from the allowed list, opened on first use. All stay open for the app's life and close at
+shutdown, so the embedded local model is started once per process, not once per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from concord.providers import ConnectedModel, ModelRef, connect, parse_model_id
+from concord.settings import Settings
+
+
+class ModelPool:
+    """Connected models by model id; ``start`` opens the default, ``close`` closes them all."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.default_ref = parse_model_id(settings.model)
+        self._models: dict[str, ConnectedModel] = {}
+        self._stack = contextlib.AsyncExitStack()
+        self._lock = asyncio.Lock()
+
+    @property
+    def default(self) -> ConnectedModel:
+        return self._models[str(self.default_ref)]
+
+    async def start(self) -> None:
+        """Open the default model (for ``local``: start the embedded server and wait for it)."""
+        await self.get(self.settings.model)
+
+    async def get(self, model_id: str) -> ConnectedModel:
+        """The model for ``model_id``, connecting it on first use."""
+        ref = parse_model_id(model_id)
+        key = str(ref)
+        if (model := self._models.get(key)) is not None:
+            return model
+        async with self._lock:
+            if (model := self._models.get(key)) is None:
+                model = await self._stack.enter_async_context(connect(self._settings_for(ref), ref))
+                self._models[key] = model
+            return model
+
+    async def close(self) -> None:
+        """Close every client and stop the embedded model server, if one was started."""
+        self._models.clear()
+        await self._stack.aclose()
+
+    def _settings_for(self, ref: ModelRef) -> Settings:
+        # CONCORD_BASE_URL / CONCORD_API_KEY were set for the default provider; sending that key
+        # to another provider a request picked would leak it, so other providers use their own.
+        if ref.provider == self.default_ref.provider:
+            return self.settings
+        return self.settings.model_copy(update={"base_url": None, "api_key": None})

@@ -1,0 +1,209 @@
+"""Turn the passes' sentence-cited answers into the user-facing summary.
+
+Every evidence item is a cited sentence, so ``quote == article[start:end]`` always holds. What
+is left to judge is the items themselves:
+
+- a participant is grounded when it cites a sentence and its name occurs in the article text the
+  model was shown; a name that occurs *only* in withheld sentences came from an injected
+  instruction and is dropped whatever the policy, never shown even flagged;
+- a participant written as a title ("German Foreign Minister") takes the name that follows that
+  title in its cited sentence ("German Foreign Minister Frank Weber"), the title becoming its role;
+- the same participant or point listed twice (same name, a name inside a longer one, the same
+  cited sentences) is listed once;
+- a point with no valid cited sentence is ungrounded: flagged, or dropped under ``strict``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+from concord.grounding import apply_policy, fold
+from concord.schema import (
+    Agreement,
+    CitedAgreement,
+    CitedDisagreement,
+    CitedParticipant,
+    Disagreement,
+    Evidence,
+    GroundingCounts,
+    Participant,
+    Position,
+    Summary,
+)
+from concord.sentences import Sentence, SentenceIndex
+
+_TITLE_WORDS = re.compile(
+    r"(?i)\b(?:minister|secretary|president|premier|chancellor|chief|executive|director|leader|"
+    r"mayor|governor|spokes\w*|chair\w*|head|general|officer|commissioner|ambassador|envoy|"
+    r"negotiator|ceo|manager|senator|official|representative|delegate|councillor|judge)\b"
+)
+# Up to four capitalised words (with initials, particles and diacritics) after a title.
+_NAME_AFTER = r"\s+((?:(?:[A-Z][\w'’.-]*|van|von|de|da|di|del|al|bin|le|la)\s?){1,4})"
+_NAME_TOKEN = re.compile(r"[^\W\d_]{2,}")
+# Sentences shown as a participant's evidence: where they first appear and act, not every
+# sentence that mentions them (a pass once cited 49 for a council).
+MAX_PARTICIPANT_EVIDENCE = 3
+
+
+def evidence_for(sentences: Iterable[Sentence]) -> list[Evidence]:
+    return [
+        Evidence(
+            quote=s.text,
+            start=s.start,
+            end=s.end,
+            grounded=True,
+            match="sentence",
+            score=100.0,
+            sentence=s.number,
+        )
+        for s in sentences
+    ]
+
+
+def named_in(name: str, text: str) -> bool:
+    """True when a word of ``name`` (two letters or more) occurs in ``text`` (folded)."""
+    folded = fold(text)
+    return any(
+        re.search(rf"(?<!\w){re.escape(token)}(?!\w)", folded)
+        for token in _NAME_TOKEN.findall(fold(name))
+    )
+
+
+def promote_name(participant: CitedParticipant, cited: Sequence[Sentence]) -> CitedParticipant:
+    """A title given as a name becomes the role; the name after it in the article is the name.
+
+    "German Foreign Minister" takes the name that follows it in a cited sentence; "Mayor Helen
+    Achterberg" is split into the name and, when the role names no title, the role.
+    """
+    if not _TITLE_WORDS.search(participant.name):
+        return participant
+    words = participant.name.split()
+    for cut in range(len(words) - 2, 0, -1):
+        title, rest = " ".join(words[:cut]), words[cut:]
+        if (
+            _TITLE_WORDS.search(title)
+            and not _TITLE_WORDS.search(" ".join(rest))
+            and all(w[:1].isupper() for w in rest)
+        ):
+            role = participant.role if _TITLE_WORDS.search(participant.role) else title
+            return participant.model_copy(update={"name": " ".join(rest), "role": role})
+    for sentence in cited:
+        hit = re.search(f"(?i:{re.escape(participant.name)})" + _NAME_AFTER, sentence.text)
+        if hit and (name := hit.group(1).strip(" .")) and len(name.split()) >= 2:
+            return participant.model_copy(
+                update={"name": name, "role": participant.role or participant.name}
+            )
+    return participant
+
+
+def _same_person(a: str, b: str) -> bool:
+    fa, fb = fold(a), fold(b)
+    return fa == fb or bool(
+        re.search(rf"(?<!\w){re.escape(fa)}(?!\w)", fb)
+        or re.search(rf"(?<!\w){re.escape(fb)}(?!\w)", fa)
+    )
+
+
+def build_participants(
+    found: Sequence[CitedParticipant], index: SentenceIndex, shown_text: str, withheld_text: str
+) -> list[Participant]:
+    people: list[Participant] = []
+    for given in found:
+        cited = index.cited(given.sentences)
+        item = promote_name(given, cited)
+        if not named_in(item.name, shown_text) and named_in(item.name, withheld_text):
+            continue  # the name comes only from an instruction the model was not shown
+        same = next((p for p in people if _same_person(p.name, item.name)), None)
+        if same is not None:
+            if len(item.name) > len(same.name):
+                same.name = item.name  # keep the fuller form: "Kerry" → "John Kerry"
+            more = [e for e in evidence_for(cited) if e not in same.evidence]
+            same.evidence = (same.evidence + more)[:MAX_PARTICIPANT_EVIDENCE]
+            same.grounded = same.grounded or bool(cited)
+            continue
+        people.append(
+            Participant(
+                name=item.name,
+                role=item.role,
+                affiliation=item.affiliation,
+                evidence=evidence_for(cited[:MAX_PARTICIPANT_EVIDENCE]),
+                grounded=bool(cited) and named_in(item.name, shown_text),
+            )
+        )
+    return people
+
+
+def _distinct(points: Sequence[tuple[str, list[Sentence]]]) -> list[int]:
+    """Indexes of points to keep: a later point citing the same sentences, or the same
+    wording, as an earlier one repeats it."""
+    seen_sentences: set[tuple[int, ...]] = set()
+    seen_text: set[str] = set()
+    keep = []
+    for i, (text, cited) in enumerate(points):
+        key = tuple(s.number for s in cited)
+        if (key and key in seen_sentences) or fold(text) in seen_text:
+            continue
+        seen_sentences.add(key)
+        seen_text.add(fold(text))
+        keep.append(i)
+    return keep
+
+
+def party_name(party: str, people: Sequence[Participant]) -> str:
+    """A party written with its title ("Harbourton mayor Alice Fenwick"), in part ("Fenwick"),
+    or as the body only one participant acts for ("Russia"), becomes that participant's name as
+    listed; anyone else is left as written."""
+    by_name = next((p.name for p in people if _same_person(p.name, party)), None)
+    if by_name is not None:
+        return by_name
+    acting_for = [p.name for p in people if p.affiliation and fold(p.affiliation) == fold(party)]
+    return acting_for[0] if len(acting_for) == 1 else party
+
+
+def build_agreements(
+    found: Sequence[CitedAgreement], index: SentenceIndex, people: Sequence[Participant]
+) -> list[Agreement]:
+    cited = [index.cited(a.sentences) for a in found]
+    return [
+        Agreement(
+            statement=found[i].statement,
+            parties=list(dict.fromkeys(party_name(p, people) for p in found[i].parties)),
+            evidence=evidence_for(cited[i]),
+            grounded=bool(cited[i]),
+        )
+        for i in _distinct([(a.statement, c) for a, c in zip(found, cited, strict=True)])
+    ]
+
+
+def build_disagreements(
+    found: Sequence[CitedDisagreement], index: SentenceIndex, people: Sequence[Participant]
+) -> list[Disagreement]:
+    cited = [index.cited(d.sentences) for d in found]
+    return [
+        Disagreement(
+            topic=found[i].topic,
+            positions=[
+                Position(party=party_name(p.party, people), position=p.position)
+                for p in found[i].positions
+            ],
+            evidence=evidence_for(cited[i]),
+            grounded=bool(cited[i]),
+        )
+        for i in _distinct([(d.topic, c) for d, c in zip(found, cited, strict=True)])
+    ]
+
+
+def finish(
+    participants: list[Participant],
+    agreements: list[Agreement],
+    disagreements: list[Disagreement],
+    policy: Literal["flag", "strict"],
+) -> tuple[Summary, GroundingCounts]:
+    """Count evidence (every cited sentence is grounded) and apply the grounding policy."""
+    summary = Summary(participants=participants, agreements=agreements, disagreements=disagreements)
+    groups = (summary.participants, summary.agreements, summary.disagreements)
+    counts = GroundingCounts(policy=policy)
+    counts.quotes = counts.grounded = sum(len(i.evidence) for g in groups for i in g)
+    return apply_policy(summary, counts)

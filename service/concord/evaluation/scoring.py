@@ -1,0 +1,352 @@
+"""Score one summary against one case's expectations.
+
+Matching rules, all case- and white-space-insensitive (quotes and dashes folded as grounding does):
+
+- a participant alias matches a predicted name when it equals the name or is a whole-word part
+  of it ("Lavrov" matches "Sergei Lavrov"); ``role`` keywords are looked for in the predicted
+  role and affiliation;
+- a keyword matches where a word starts, so "cooperat" finds "cooperation" but "isis" does not
+  find "crisis"; a point's every keyword group must match the statement/topic, the
+  parties/positions or the evidence quotes of *one* predicted item.
+
+Predicted items are aligned one-to-one to expectations, best match first (greedy). A required
+expectation aligned to a full match is a true positive; a predicted item left unaligned, or
+aligned only partly, is a false positive (optional expectations absorb their items, so listing
+them costs nothing); forbidden names are false positives whatever else they match.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any
+
+from concord.evaluation.cases import Case, ParticipantExpectation, PointExpectation
+from concord.evaluation.results import CaseScore, ExpectationResult, FieldScore
+from concord.grounding import normalise
+from concord.schema import Agreement, Disagreement, Participant, Summary
+
+FIELDS = ("participants", "agreements", "disagreements")
+
+
+@cache
+def _fold(text: str) -> str:
+    return normalise(text)[0]
+
+
+def name_matches(alias: str, name: str) -> bool:
+    """True when ``alias`` equals ``name`` or is a whole-word part of it."""
+    a, n = _fold(alias), _fold(name)
+    return bool(a) and (a == n or re.search(rf"(?<!\w){re.escape(a)}(?!\w)", n) is not None)
+
+
+def keyword_in(keyword: str, text: str) -> bool:
+    """True when ``keyword`` occurs in ``text`` where a word starts."""
+    k = _fold(keyword)
+    return bool(k) and re.search(rf"(?<!\w){re.escape(k)}", _fold(text)) is not None
+
+
+def _item_text(item: Agreement | Disagreement) -> str:
+    quotes = [e.quote for e in item.evidence]
+    if isinstance(item, Agreement):
+        parts = [item.statement, *item.parties, *quotes]
+    else:
+        parts = [item.topic, *(f"{p.party}: {p.position}" for p in item.positions), *quotes]
+    return "\n".join(parts)
+
+
+def _participant_quality(expected: ParticipantExpectation, item: Participant) -> float:
+    if not any(name_matches(alias, item.name) for alias in expected.aliases):
+        return 0.0
+    role_text = f"{item.role}\n{item.affiliation}"
+    if expected.role and not any(keyword_in(k, role_text) for k in expected.role):
+        return 0.5
+    return 1.0
+
+
+def _point_quality(expected: PointExpectation, text: str) -> float:
+    hits = sum(any(keyword_in(k, text) for k in group) for group in expected.groups)
+    return hits / len(expected.groups)
+
+
+def _missing_groups(expected: PointExpectation, text: str) -> list[list[str]]:
+    return [g for g in expected.groups if not any(keyword_in(k, text) for k in g)]
+
+
+def _align(quality: list[list[float]], required: int) -> dict[int, tuple[int, float]]:
+    """Greedy one-to-one alignment: expectation index → (item index, quality).
+
+    Rows ``< required`` are required expectations, the rest optional; optional ones take only
+    full matches. Ties go to required expectations, then to document order.
+    """
+    pairs = [
+        (q, e >= required, e, p)
+        for e, row in enumerate(quality)
+        for p, q in enumerate(row)
+        if q > 0 and (e < required or q >= 1.0)
+    ]
+    pairs.sort(key=lambda t: (-t[0], t[1], t[2], t[3]))
+    taken_e: dict[int, tuple[int, float]] = {}
+    taken_p: set[int] = set()
+    for q, _, e, p in pairs:
+        if e not in taken_e and p not in taken_p:
+            taken_e[e] = (p, q)
+            taken_p.add(p)
+    return taken_e
+
+
+def _ratio(num: int, den: int) -> float:
+    return num / den if den else 1.0
+
+
+def field_score(predicted: int, tp: int, fp: int, fn: int) -> FieldScore:
+    precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return FieldScore(
+        predicted=predicted,
+        tp=tp,
+        fp=fp,
+        fn=fn,
+        precision=round(precision, 4),
+        recall=round(recall, 4),
+        f1=round(f1, 4),
+    )
+
+
+def _unique(results: list[ExpectationResult], base: str) -> str:
+    taken = {r.id for r in results}
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base} #{n}" in taken:
+        n += 1
+    return f"{base} #{n}"
+
+
+def _count_check(
+    field: str, n: int, low: int | None, high: int | None, out: list[ExpectationResult]
+) -> None:
+    if low is None and high is None:
+        return
+    ok = (low is None or n >= low) and (high is None or n <= high)
+    bounds = " and ".join(
+        b
+        for b in (
+            f"at least {low}" if low is not None else "",
+            f"at most {high}" if high is not None else "",
+        )
+        if b
+    )
+    reason = f"{n} predicted, expected {bounds}"
+    out.append(
+        ExpectationResult(
+            id=f"{field}.count", field=field, kind="count", required=True, passed=ok, reason=reason
+        )
+    )
+
+
+def _score_participants(
+    case: Case, items: Sequence[Participant], out: list[ExpectationResult]
+) -> FieldScore:
+    spec = case.expected.participants
+    forbidden_idx = {
+        i for i, item in enumerate(items) if any(name_matches(f, item.name) for f in spec.forbidden)
+    }
+    allowed = [i for i in range(len(items)) if i not in forbidden_idx]
+    expectations = [*spec.required, *spec.optional]
+    quality = [
+        [_participant_quality(e, items[i]) if i in allowed else 0.0 for i in range(len(items))]
+        for e in expectations
+    ]
+    tp, fn, absorbed = _judge(
+        "participants",
+        expectations=expectations,
+        required=len(spec.required),
+        quality=quality,
+        names=[p.name for p in items],
+        out=out,
+        partial_reason=lambda e, i: _participant_reason(e, items[i]),
+    )
+    fp = len(items) - tp - absorbed
+    _count_check("participants", len(items), spec.min, spec.max, out)
+    return field_score(len(items), tp, fp, fn)
+
+
+def _participant_reason(expected: ParticipantExpectation, item: Participant) -> str:
+    return (
+        f"found {item.name!r}, but its role {item.role!r} ({item.affiliation!r}) has none of "
+        f"{expected.role}"
+    )
+
+
+def _judge(
+    field: str,
+    *,
+    expectations: Sequence[ParticipantExpectation | PointExpectation],
+    required: int,
+    quality: list[list[float]],
+    names: list[str],
+    out: list[ExpectationResult],
+    partial_reason: Callable[[Any, int], str],
+) -> tuple[int, int, int]:
+    """Record a result per expectation; return (true positives, misses, optional items)."""
+    aligned = _align(quality, required)
+    tp = fn = absorbed = 0
+    for e, expected in enumerate(expectations):
+        is_required = e < required
+        kind = "required" if is_required else "optional"
+        label = expected.label if isinstance(expected, ParticipantExpectation) else expected.name
+        match = aligned.get(e)
+        if match is not None and match[1] >= 1.0:
+            passed, reason = True, f"matched {names[match[0]]!r}"
+            tp += is_required
+            absorbed += not is_required
+        elif match is not None:
+            passed = False
+            reason = partial_reason(expected, match[0])
+        elif (near := _nearest(quality[e])) is not None:
+            # Something came close but was aligned elsewhere: say what, not "nothing".
+            passed, reason = False, partial_reason(expected, near)
+        else:
+            passed, reason = False, _nothing_reason(field, expected)
+        fn += is_required and not passed
+        out.append(
+            ExpectationResult(
+                id=_unique(out, f"{field}.{kind}:{label}"),
+                field=field,
+                kind=kind,
+                required=is_required,
+                passed=passed,
+                reason=reason,
+            )
+        )
+    return tp, fn, absorbed
+
+
+def _nearest(row: list[float]) -> int | None:
+    """The item that best (partly) matches one expectation, if any does at all."""
+    best = max(range(len(row)), key=row.__getitem__, default=None)
+    return best if best is not None and row[best] > 0 else None
+
+
+def _nothing_reason(field: str, expected: ParticipantExpectation | PointExpectation) -> str:
+    if isinstance(expected, ParticipantExpectation):
+        return f"no predicted participant is named any of {expected.aliases}"
+    return f"no predicted {field[:-1]} mentions {_groups_text(expected.groups)}"
+
+
+def _groups_text(groups: list[list[str]]) -> str:
+    return " AND ".join("(" + " | ".join(g) + ")" for g in groups)
+
+
+def _score_points(
+    case: Case, field: str, items: Sequence[Agreement | Disagreement], out: list[ExpectationResult]
+) -> FieldScore:
+    spec = case.expected.agreements if field == "agreements" else case.expected.disagreements
+    texts = [_item_text(item) for item in items]
+    expectations = [*spec.required, *spec.optional]
+    quality = [[_point_quality(e, t) for t in texts] for e in expectations]
+    names = [item.statement if isinstance(item, Agreement) else item.topic for item in items]
+
+    def partial(expected: PointExpectation, i: int) -> str:
+        missing = _groups_text(_missing_groups(expected, texts[i]))
+        return f"closest {field[:-1]} {names[i]!r} lacks {missing}"
+
+    tp, fn, absorbed = _judge(
+        field,
+        expectations=expectations,
+        required=len(spec.required),
+        quality=quality,
+        names=names,
+        out=out,
+        partial_reason=partial,
+    )
+    _count_check(field, len(items), spec.min, spec.max, out)
+    return field_score(len(items), tp, len(items) - tp - absorbed, fn)
+
+
+def _forbidden_checks(
+    case: Case, summary: Summary | None, out: list[ExpectationResult]
+) -> list[str]:
+    """Forbidden names must appear nowhere: not as participants, parties or positions."""
+    hits: list[str] = []
+    spec = case.expected.participants
+    names: list[str] = []
+    if summary is not None:
+        names += [p.name for p in summary.participants]
+        names += [party for a in summary.agreements for party in a.parties]
+        names += [pos.party for d in summary.disagreements for pos in d.positions]
+    for forbidden in spec.forbidden:
+        found = sorted({n for n in names if name_matches(forbidden, n)})
+        hits += found
+        reason = f"appears as {found}" if found else "absent"
+        if summary is None:
+            reason = "no summary to check"
+        out.append(
+            ExpectationResult(
+                id=_unique(out, f"participants.forbidden:{forbidden}"),
+                field="participants",
+                kind="forbidden",
+                required=True,
+                passed=summary is not None and not found,
+                reason=reason,
+            )
+        )
+    return hits
+
+
+def score_case(
+    case: Case, summary: Summary | None, grounded_share: float | None, error: str | None = None
+) -> CaseScore:
+    """Judge every expectation of ``case`` and compute per-field precision, recall and F1.
+
+    ``summary`` is None when the summarise call failed: then every expectation fails with
+    ``error`` as its reason, every F1 is 0, and the case fails without raising.
+    """
+    if summary is None:
+        empty = score_case(case, Summary(participants=[], agreements=[], disagreements=[]), None)
+        reason = f"no summary: {error or 'the summarise call failed'}"
+        return empty.model_copy(
+            update={
+                "passed": False,
+                "error": error or "the summarise call failed",
+                "expectations": [
+                    r.model_copy(update={"passed": False, "reason": reason})
+                    for r in empty.expectations
+                ],
+                "fields": {
+                    f: FieldScore(predicted=0, tp=0, fp=0, fn=s.fn, precision=0, recall=0, f1=0)
+                    for f, s in empty.fields.items()
+                },
+            }
+        )
+    out: list[ExpectationResult] = []
+    fields = {
+        "participants": _score_participants(case, summary.participants, out),
+        "agreements": _score_points(case, "agreements", summary.agreements, out),
+        "disagreements": _score_points(case, "disagreements", summary.disagreements, out),
+    }
+    hits = _forbidden_checks(case, summary, out)
+    minimum = case.expected.grounding.min_share
+    if minimum > 0:
+        share = grounded_share or 0.0
+        out.append(
+            ExpectationResult(
+                id="grounding.min_share",
+                field="grounding",
+                kind="grounding",
+                required=True,
+                passed=share >= minimum,
+                reason=f"{share:.0%} of quotes grounded, need {minimum:.0%}",
+            )
+        )
+    return CaseScore(
+        case_id=case.id,
+        passed=all(r.passed for r in out if r.required),
+        expectations=out,
+        fields=fields,
+        grounded_share=grounded_share,
+        forbidden_hits=hits,
+        error=error,
+    )

@@ -1,0 +1,136 @@
+"""Versioned prompt templates: load a YAML file from ``prompts/``, check it, render messages.
+
+A template names the variables it takes; rendering with one missing, or a file that uses a
+placeholder it does not declare, fails with a ``PromptError`` that says which. Each version has
+a content hash so summaries, caches and recorded responses can tell when a prompt changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import string
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from concord.errors import PromptError
+
+_PROJECT_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+
+
+class PromptTemplate(BaseModel):
+    """One released prompt version, as stored in ``prompts/<name>/<version>.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    version: str
+    description: str = ""
+    kind: Literal["quotes", "sentences"] = "quotes"
+    variables: list[str]
+    system: str
+    user: str
+    passes: dict[str, str] = {}
+    format_instructions: str
+    repair: str
+
+    @property
+    def id(self) -> str:
+        """``name/version``, as reported in ``meta.prompt_version``."""
+        return f"{self.name}/{self.version}"
+
+    @cached_property
+    def content_hash(self) -> str:
+        """Hash of every part the model sees; editing the file changes it."""
+        parts = [self.system, self.user, self.format_instructions, self.repair]
+        parts += [f"{name}\x1f{text}" for name, text in sorted(self.passes.items())]
+        return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:16]
+
+    def render(self, **values: str) -> list[dict[str, str]]:
+        """Render the system and user messages; every declared variable must be given."""
+        missing = [name for name in self.variables if name not in values]
+        if missing:
+            raise PromptError(f"prompt {self.id} needs variable(s) {', '.join(missing)}")
+        return [
+            {"role": "system", "content": self.system},
+            {"role": "user", "content": self.user.format_map(values)},
+        ]
+
+    def render_pass(self, name: str, **values: str) -> str:
+        """One pass's instruction of a multi-pass prompt, its placeholders filled."""
+        return self.passes[name].format_map(values)
+
+    def render_format_instructions(self, schema: dict[str, Any]) -> str:
+        return self.format_instructions.format(schema=json.dumps(schema, separators=(",", ":")))
+
+    def render_repair(self, error: str) -> str:
+        return self.repair.format(error=error)
+
+
+def _placeholders(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field}
+
+
+# What each pass of a sentence-cited prompt is handed besides the shared numbered article.
+PASS_VARIABLES: dict[str, set[str]] = {
+    "participants": set(),
+    "agreements": {"participants", "leads"},
+    "disagreements": {"participants", "leads"},
+    "verification": {"candidates"},
+}
+
+
+def _check(template: PromptTemplate, path: Path) -> None:
+    used = _placeholders(template.system) | _placeholders(template.user)
+    undeclared = used - set(template.variables)
+    if undeclared:
+        raise PromptError(f"{path}: placeholder(s) {sorted(undeclared)} not in 'variables'")
+    if template.kind == "sentences" and set(template.passes) != set(PASS_VARIABLES):
+        raise PromptError(f"{path}: a sentences prompt needs passes {sorted(PASS_VARIABLES)}")
+    if template.kind == "quotes" and template.passes:
+        raise PromptError(f"{path}: passes belong to kind 'sentences' prompts")
+    for name, text in template.passes.items():
+        if not _placeholders(text) <= PASS_VARIABLES[name]:
+            raise PromptError(
+                f"{path}: pass {name} may use only {sorted(PASS_VARIABLES[name])}, "
+                f"not {sorted(_placeholders(text) - PASS_VARIABLES[name])}"
+            )
+    if _placeholders(template.format_instructions) != {"schema"}:
+        raise PromptError(f"{path}: format_instructions must use exactly {{schema}}")
+    if _placeholders(template.repair) != {"error"}:
+        raise PromptError(f"{path}: repair must use exactly {{error}}")
+
+
+def prompts_dir(override: Path | None = None) -> Path:
+    """The prompts folder: an explicit override, else ./prompts, else the project's own."""
+    if override is not None:
+        return override
+    local = Path.cwd() / "prompts"
+    return local if local.is_dir() else _PROJECT_PROMPTS
+
+
+@lru_cache(maxsize=32)
+def load_prompt(prompt_id: str, directory: Path | None = None) -> PromptTemplate:
+    """Load and check ``prompts/<name>/<version>.yaml`` for an id like ``summarise/v1``."""
+    name, _, version = prompt_id.partition("/")
+    if not name or not version or ".." in prompt_id:
+        raise PromptError(f"prompt id must look like 'summarise/v1', got {prompt_id!r}")
+    path = prompts_dir(directory) / name / f"{version}.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PromptError(f"no prompt file {path}") from None
+    except yaml.YAMLError as exc:
+        raise PromptError(f"{path} is not valid YAML: {exc}") from None
+    try:
+        template = PromptTemplate.model_validate(raw)
+    except ValidationError as exc:
+        raise PromptError(f"{path}: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from None
+    if (template.name, template.version) != (name, version):
+        raise PromptError(f"{path} declares {template.id}, expected {prompt_id}")
+    _check(template, path)
+    return template

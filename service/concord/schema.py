@@ -1,0 +1,269 @@
+"""The shapes Concord speaks: what the model must return, and what a user gets back.
+
+Two families of models live here on purpose. ``Model*`` classes are the *model-facing* contract:
+the JSON schema sent to the provider (strict structured outputs: every property required,
+``additionalProperties: false``, no defaults) and the shape the raw completion is validated
+against. The user-facing classes (``Summary``, ``Evidence`` …) add what only Concord can know:
+character offsets and whether each quote was found in the article.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- model-facing ---------------------------------------------------------------------------
+
+
+class ModelParticipant(_Strict):
+    name: str = Field(description="The person or organisation exactly as the article names them.")
+    role: str = Field(description="Their title or role in the article, e.g. 'Foreign Minister'.")
+    affiliation: str = Field(description="Country, government or organisation they act for.")
+    quotes: list[str] = Field(
+        description="Verbatim sentences or phrases copied from the article that show this party."
+    )
+
+
+class ModelAgreement(_Strict):
+    statement: str = Field(description="What the parties agreed on, in one sentence.")
+    parties: list[str] = Field(description="Names of the participants who agree.")
+    quotes: list[str] = Field(description="Verbatim quotes from the article that support it.")
+
+
+class ModelPosition(_Strict):
+    party: str = Field(description="Name of a participant.")
+    position: str = Field(description="That participant's stance on the topic.")
+
+
+class ModelDisagreement(_Strict):
+    topic: str = Field(description="What the parties differ on.")
+    positions: list[ModelPosition]
+    quotes: list[str] = Field(description="Verbatim quotes from the article that support it.")
+
+
+class ModelSummary(_Strict):
+    """What the model must return; validated on every completion, whatever the backend claims."""
+
+    participants: list[ModelParticipant]
+    agreements: list[ModelAgreement]
+    disagreements: list[ModelDisagreement]
+
+
+# Multi-pass prompts (summarise/v3) ask for one list per call and take evidence as sentence
+# numbers. ``sentences`` comes first in the points so the model cites before it paraphrases.
+
+_SENTENCES = "Numbers of the article sentences that show this, e.g. [3, 7]."
+
+
+class CitedParticipant(_Strict):
+    name: str = Field(
+        description="The person's own name as the article writes it (not a title), or the "
+        "body's name when no person speaks for it."
+    )
+    role: str = Field(description="Their title or role, e.g. 'Foreign Minister'.")
+    affiliation: str = Field(description="Country, government or organisation they act for.")
+    sentences: list[int] = Field(description=_SENTENCES)
+
+
+class CitedAgreement(_Strict):
+    sentences: list[int] = Field(description=_SENTENCES)
+    statement: str = Field(description="What they agreed on, briefly, in your own words.")
+    parties: list[str] = Field(description="Names of the participants who agree.")
+
+
+class CitedDisagreement(_Strict):
+    sentences: list[int] = Field(description=_SENTENCES)
+    topic: str = Field(description="What they differ on, briefly, in your own words.")
+    positions: list[ModelPosition]
+
+
+class ParticipantsPass(_Strict):
+    participants: list[CitedParticipant]
+
+
+class AgreementsPass(_Strict):
+    agreements: list[CitedAgreement]
+
+
+class DisagreementsPass(_Strict):
+    disagreements: list[CitedDisagreement]
+
+
+class Check(_Strict):
+    candidate: int = Field(description="The candidate's number.")
+    shown: bool = Field(description="True only if the cited sentences show it.")
+
+
+class VerificationPass(_Strict):
+    checks: list[Check]
+
+
+PASS_OUTPUTS: dict[str, type[BaseModel]] = {
+    "participants": ParticipantsPass,
+    "agreements": AgreementsPass,
+    "disagreements": DisagreementsPass,
+    "verification": VerificationPass,
+}
+
+PromptKind = Literal["quotes", "sentences"]
+
+
+@cache
+def model_json_schema(output: type[BaseModel] = ModelSummary) -> dict[str, Any]:
+    """The JSON schema sent as ``response_format``: accepted by OpenAI strict structured outputs."""
+    return output.model_json_schema()
+
+
+@cache
+def schema_hash(kind: PromptKind = "quotes") -> str:
+    """A short, stable hash of the model-facing schema(s) of one kind of prompt.
+
+    Quote prompts (v1, v2) use ``ModelSummary``; sentence-cited prompts (v3) use the pass
+    schemas. Cassettes and caches are keyed on it, so a schema change means re-recording.
+    """
+    outputs = [ModelSummary] if kind == "quotes" else list(PASS_OUTPUTS.values())
+    schemas = [model_json_schema(output) for output in outputs]
+    canonical = json.dumps(
+        schemas if kind == "sentences" else schemas[0], sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+# --- user-facing ----------------------------------------------------------------------------
+
+
+class Evidence(_Strict):
+    quote: str = Field(description="The quote: the model's, or the cited sentence itself.")
+    start: int | None = Field(None, description="Offset of the matched span in the article.")
+    end: int | None = Field(None, description="End offset (exclusive) of the matched span.")
+    grounded: bool = Field(False, description="True when the quote was found in the article.")
+    match: str = Field(
+        "none",
+        description="'sentence' (cited by number), 'exact', 'normalised', 'fuzzy' or 'none'.",
+    )
+    score: float = Field(0.0, description="Match similarity, 0–100.")
+    sentence: int | None = Field(None, description="The cited sentence's number, if cited so.")
+
+
+class Participant(_Strict):
+    name: str
+    role: str
+    affiliation: str
+    evidence: list[Evidence]
+    grounded: bool = True
+
+
+class Agreement(_Strict):
+    statement: str
+    parties: list[str]
+    evidence: list[Evidence]
+    grounded: bool = True
+
+
+class Position(_Strict):
+    party: str
+    position: str
+
+
+class Disagreement(_Strict):
+    topic: str
+    positions: list[Position]
+    evidence: list[Evidence]
+    grounded: bool = True
+
+
+class Summary(_Strict):
+    participants: list[Participant]
+    agreements: list[Agreement]
+    disagreements: list[Disagreement]
+
+
+class Usage(_Strict):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+        )
+
+
+class GroundingCounts(_Strict):
+    quotes: int = Field(0, description="Evidence quotes the model gave.")
+    grounded: int = Field(0, description="Quotes found in the article (any match kind).")
+    fuzzy: int = Field(0, description="Of those, found only by fuzzy matching.")
+    flagged_items: int = Field(0, description="Items with no grounded evidence.")
+    dropped_items: int = Field(0, description="Flagged items removed under the strict policy.")
+    policy: str = "flag"
+
+    @property
+    def ratio(self) -> float:
+        return self.grounded / self.quotes if self.quotes else 0.0
+
+
+class PassStats(_Strict):
+    """One model pass of a multi-pass prompt: what it cost and whether it was cut short."""
+
+    name: str
+    calls: int
+    prompt_tokens: int = Field(description="Prompt tokens the server counted.")
+    cached_tokens: int = Field(description="Of those, reused from the server's prompt cache.")
+    completion_tokens: int
+    latency_ms: float
+    salvaged: bool = Field(
+        False,
+        description="Cut off at the token cap (complete items kept), or mended on the last "
+        "attempt (citations of sentences that do not exist dropped).",
+    )
+
+
+class Withheld(_Strict):
+    """A sentence not shown to the model because it addresses the summariser.
+
+    Offsets only: the text is the article's, and an injected name must not reach the output.
+    """
+
+    start: int
+    end: int
+
+
+class VerificationCounts(_Strict):
+    checked: int = 0
+    kept: int = 0
+    dropped: int = 0
+    kept_by_cue: int = Field(0, description="Doubted by the model, kept for a cue in the text.")
+
+
+class Meta(_Strict):
+    provider: str
+    model: str
+    prompt_version: str
+    prompt_hash: str
+    schema_hash: str
+    attempts: int
+    usage: Usage
+    latency_ms: float
+    grounding: GroundingCounts
+    passes: list[PassStats] = Field(default_factory=list)
+    withheld: list[Withheld] = Field(default_factory=list)
+    verification: VerificationCounts | None = None
+    cached: bool = False
+
+
+class SummaryResult(_Strict):
+    """The document a user gets from the CLI and the API."""
+
+    summary: Summary
+    meta: Meta

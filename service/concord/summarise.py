@@ -1,0 +1,144 @@
+"""The pipeline: article → prompt → model → validation → grounding → summary.
+
+``summarise`` is the one entry point the CLI, the HTTP API, the eval runner and the benchmarks
+share. It takes an already-checked ``Article`` and an already-connected model, so callers
+decide how long a model lives (one CLI run, or a whole server process).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from concord.article import Article
+from concord.grounding import ground_summary
+from concord.model_call import CallOptions
+from concord.multipass import summarise_by_sentences
+from concord.progress import ProgressCallback, StepClock
+from concord.prompts import PromptTemplate
+from concord.providers import ConnectedModel
+from concord.schema import Meta, SummaryResult, schema_hash
+from concord.settings import Settings
+from concord.structured_output import request_summary
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineOptions:
+    """The knobs of one summarise run."""
+
+    max_attempts: int = 3
+    grounding_policy: Literal["flag", "strict"] = "flag"
+    fuzzy_threshold: float = 90.0
+    call: CallOptions = field(default_factory=CallOptions)
+    log_article_text: bool = False  # articles may be confidential: off unless asked for
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PipelineOptions:
+        return cls(
+            max_attempts=settings.max_attempts,
+            grounding_policy=settings.grounding_policy,
+            fuzzy_threshold=settings.fuzzy_threshold,
+            log_article_text=settings.log_article_text,
+            call=CallOptions(
+                temperature=settings.temperature,
+                max_tokens=settings.max_tokens,
+                transient_retries=settings.transient_retries,
+                max_backoff_s=settings.max_backoff_s,
+            ),
+        )
+
+
+def render_prompt(prompt: PromptTemplate, article: Article) -> list[dict[str, str]]:
+    """Fill the template; the article is fenced, and a fence inside it is defused."""
+    body = article.text.replace("</article>", "</ article>")
+    title_line = f"Title: {article.title}\n" if article.title else ""
+    return prompt.render(article=body, title_line=title_line)
+
+
+async def summarise(
+    article: Article,
+    model: ConnectedModel,
+    prompt: PromptTemplate,
+    options: PipelineOptions,
+    *,
+    on_progress: ProgressCallback | None = None,
+) -> SummaryResult:
+    """Summarise one article with one model; raises a ``ConcordError`` subclass on failure.
+
+    ``on_progress`` hears each step start and finish (see ``concord.progress``)."""
+    started = time.perf_counter()
+    steps = StepClock(on_progress)
+    if options.log_article_text:
+        log.debug("article text (%d chars): %s", len(article.text), article.text)
+    extra: dict[str, Any] = {}
+    if prompt.kind == "sentences":
+        outcome = await summarise_by_sentences(
+            article,
+            model,
+            prompt,
+            call=options.call,
+            max_attempts=options.max_attempts,
+            policy=options.grounding_policy,
+            steps=steps,
+        )
+        summary, counts, attempts, usage = (
+            outcome.summary,
+            outcome.counts,
+            outcome.calls,
+            outcome.usage,
+        )
+        extra = {
+            "passes": outcome.passes,
+            "withheld": outcome.withheld,
+            "verification": outcome.verification,
+        }
+    else:
+        steps.started("prompt")
+        messages = render_prompt(prompt, article)
+        steps.finished("prompt", {"prompt_version": prompt.id, "messages": len(messages)})
+        steps.started("model")  # ask → validate → repair, until the answer fits the schema
+        output = await request_summary(model, prompt, messages, options.call, options.max_attempts)
+        steps.finished(
+            "model",
+            {
+                "attempts": output.attempts,
+                "usage": output.usage.model_dump(mode="json"),
+                "summary": output.value.model_dump(mode="json"),
+            },
+        )
+        steps.started("grounding")
+        summary, counts = ground_summary(
+            output.value,
+            article.text,
+            policy=options.grounding_policy,
+            fuzzy_threshold=options.fuzzy_threshold,
+        )
+        steps.finished("grounding", {"grounding": counts.model_dump(mode="json")})
+        attempts, usage = output.attempts, output.usage
+    meta = Meta(
+        provider=model.provider,
+        model=model.model,
+        prompt_version=prompt.id,
+        prompt_hash=prompt.content_hash,
+        schema_hash=schema_hash(prompt.kind),
+        attempts=attempts,
+        usage=usage,
+        latency_ms=round((time.perf_counter() - started) * 1000, 1),
+        grounding=counts,
+        **extra,
+    )
+    log.info(
+        "summarised %d chars with %s:%s in %.0f ms (%d attempt(s), %d/%d quotes grounded)",
+        len(article.text),
+        meta.provider,
+        meta.model,
+        meta.latency_ms,
+        meta.attempts,
+        counts.grounded,
+        counts.quotes,
+    )
+    return SummaryResult(summary=summary, meta=meta)

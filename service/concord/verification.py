@@ -1,0 +1,121 @@
+"""The verification filter: keep a candidate point only if its cited sentences show it.
+
+A small model asked "where do they differ?" will find a difference in an article that reports
+none; asked "is this shown?", it also says no to real ones (a rough first version of this pass
+removed every disagreement on four of six real articles). So the model's verdict is not the
+only word. A candidate is dropped only when the model says its sentences do not show it *and*
+those sentences carry no cue of that kind of point: for a difference, words of refusal,
+opposition, criticism, suspicion, conditions or division; for an agreement, words of agreeing,
+signing or committing. An invented difference on a no-dispute article cites sentences without
+such words and goes; a real one the model doubted stays, counted in ``kept_by_cue``.
+
+Two kinds of candidate need the cue whatever the model says, because recorded runs showed its
+"yes" meant nothing there: an agreement (one side's wish, "Arvenia wants to fill the dam within
+three years", was confirmed as an agreement), and a difference in an article where no sentence
+speaks of difference at all ("approved the deal unanimously" was confirmed as a difference).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from concord.schema import Check, VerificationCounts
+from concord.sentences import Sentence
+
+PointKind = Literal["agreement", "disagreement"]
+
+# Word starts, matched case-insensitively where a word begins. English only. Words that are
+# as often neutral ("split the cost", "a shared concern") are given only in their contested use.
+
+
+def _cue_list(text: str) -> tuple[str, ...]:
+    """``"a|b c|d"`` over several lines → ``("a", "b c", "d")``."""
+    return tuple(cue.strip() for cue in " ".join(text.split()).split("|") if cue.strip())
+
+
+_CUES: dict[PointKind, tuple[str, ...]] = {
+    "disagreement": _cue_list(
+        """disagree|differ|divided|division|split over|split on|are split|were split|
+        remain split|dispute|row over|clash|refus|reject|rebuff|oppos|object to|objected|
+        resist|block|veto|walked out|criticis|criticiz|condemn|accus|blame|denounc|suspic|
+        suspect|distrust|mistrust|sceptic|skeptic|insist|demand|on condition|conditions|
+        unless|only if|ultimatum|warn|threat|complain|protest|strike|deadlock|impasse|
+        stalemate|sticking point|at odds|collapse|broke down|failed to agree|no deal|
+        not agree|n't agree|cannot accept|can't accept|will not accept|won't accept|
+        unacceptable|contest|challeng|far apart|not accept|not sign|not support|not join|
+        will not|would not|won't"""
+    ),
+    "agreement": _cue_list(
+        """agree|deal|accord|sign|commit|pledg|promis|consensus|joint|together|settle|
+        approv|endors|support|backed|backs|welcom|accept|decid|cooperat|co-operat|
+        coordinat|unanim|both sides|all sides|reached"""
+    ),
+}
+# A cue right after a negation ("without a single sticking point", "no objection") says the
+# opposite: it does not count.
+_NEGATION = re.compile(r"(?:\bno|\bnot|\bwithout|\bnever|\bnor|n't)(?:\W+\w+){0,2}\W+$")
+
+
+def has_cue(kind: PointKind, sentences: Sequence[Sentence]) -> bool:
+    """True when the cited sentences hold a word of this kind of point, not negated."""
+    text = " ".join(s.text for s in sentences).casefold().replace("’", "'") + " "
+    for cue in _CUES[kind]:
+        for hit in re.finditer(rf"(?<!\w){re.escape(cue)}", text):
+            if not _NEGATION.search(text[max(0, hit.start() - 40) : hit.start()]):
+                return True
+    return False
+
+
+def cue_sentences(kind: PointKind, sentences: Sequence[Sentence]) -> list[int]:
+    """Positions (1-based, as the model numbers them) of the sentences that hold a cue of this
+    kind: leads for the pass to check."""
+    return [n for n, s in enumerate(sentences, start=1) if has_cue(kind, [s])]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One point put to the verification pass."""
+
+    number: int
+    kind: PointKind
+    claim: str  # statement or topic, with parties/positions
+    sentences: list[Sentence]
+    cited_as: list[int]  # the sentence numbers as the model cited them
+
+    def render(self) -> str:
+        cited = ", ".join(str(n) for n in self.cited_as) or "none"
+        return f"{self.number}. {self.kind}: {self.claim} (sentences {cited})"
+
+
+def render_candidates(candidates: Sequence[Candidate]) -> str:
+    return "\n".join(c.render() for c in candidates)
+
+
+def decide(
+    candidates: Sequence[Candidate], checks: Sequence[Check], *, article_has_difference: bool
+) -> tuple[set[int], VerificationCounts]:
+    """The numbers of the candidates to keep, and the counts for ``meta.verification``.
+
+    A candidate the model did not answer for is kept: silence is not evidence against it. In an
+    article where no sentence speaks of refusal, opposition, criticism, suspicion or conditions
+    (``article_has_difference`` false), the model's yes is not enough for a difference: it
+    needs a cue in its own sentences, and there are none. A recorded run showed why: asked
+    whether "approved the deal unanimously" shows a difference, the model said yes.
+    """
+    verdicts = {check.candidate: check.shown for check in checks}
+    keep: set[int] = set()
+    counts = VerificationCounts(checked=len(candidates))
+    for candidate in candidates:
+        cued = bool(candidate.sentences) and has_cue(candidate.kind, candidate.sentences)
+        said = verdicts.get(candidate.number, True)
+        # these need a cue in their own sentences, whatever the model said: see the docstring
+        needs_cue = candidate.kind == "agreement" or not article_has_difference
+        if (said and not needs_cue) or cued:
+            keep.add(candidate.number)
+            counts.kept_by_cue += not said
+    counts.kept = len(keep)
+    counts.dropped = counts.checked - counts.kept
+    return keep, counts
