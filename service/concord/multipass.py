@@ -242,11 +242,14 @@ async def summarise_by_sentences(
     keep: set[int] = set()
     verification = VerificationCounts()
     if candidates:
-        checks = await passes.ask(
-            "verification", VerificationPass, candidates=render_candidates(candidates)
-        )
+        checks = None
+        if "verification" in prompt.passes:
+            asked = await passes.ask(
+                "verification", VerificationPass, candidates=render_candidates(candidates)
+            )
+            checks = asked.checks
         differs = bool(cue_sentences("disagreement", index.shown))
-        keep, verification = decide(candidates, checks.checks, article_has_difference=differs)
+        keep, verification = decide(candidates, checks, article_has_difference=differs)
     differ = [d for n, d in enumerate(differ, start=len(agreed) + 1) if n in keep]
     agreed = [a for n, a in enumerate(agreed, start=1) if n in keep]
 

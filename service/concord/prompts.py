@@ -82,6 +82,8 @@ PASS_VARIABLES: dict[str, set[str]] = {
     "disagreements": {"participants", "leads"},
     "verification": {"candidates"},
 }
+# The verification pass is optional: without it the cited sentences' cues decide alone.
+REQUIRED_PASSES = {"participants", "agreements", "disagreements"}
 
 
 def _check(template: PromptTemplate, path: Path) -> None:
@@ -89,8 +91,8 @@ def _check(template: PromptTemplate, path: Path) -> None:
     undeclared = used - set(template.variables)
     if undeclared:
         raise PromptError(f"{path}: placeholder(s) {sorted(undeclared)} not in 'variables'")
-    if template.kind == "sentences" and set(template.passes) != set(PASS_VARIABLES):
-        raise PromptError(f"{path}: a sentences prompt needs passes {sorted(PASS_VARIABLES)}")
+    if template.kind == "sentences" and not set(template.passes) >= REQUIRED_PASSES:
+        raise PromptError(f"{path}: a sentences prompt needs passes {sorted(REQUIRED_PASSES)}")
     if template.kind == "quotes" and template.passes:
         raise PromptError(f"{path}: passes belong to kind 'sentences' prompts")
     for name, text in template.passes.items():
