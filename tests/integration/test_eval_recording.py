@@ -16,11 +16,11 @@ from concord.evaluation.cases import load_cases
 from concord.evaluation.cassettes import CassetteLibrary, StaleCassette
 from concord.evaluation.freshness import check_fresh
 from concord.evaluation.runner import Target, record_case, replay_case
+from concord.pipeline import PipelineOptions
 from concord.prompts import load_prompt
 from concord.providers import PROFILES, ConnectedModel
 from concord.schema import ModelParticipant, ModelSummary
 from concord.settings import Settings
-from concord.summarise import PipelineOptions
 from tests.fakes.credentials import ORGANIZATION_HEADER, PROJECT_HEADER, sk
 from tests.fakes.openai_server import Completion, FakeOpenAIServer, HttpError
 from tests.shipped_evals import CASES_DIR, CASSETTES_DIR

@@ -6,8 +6,8 @@ import pytest
 
 from concord.article import Article
 from concord.errors import PromptError
+from concord.pipeline import render_prompt
 from concord.prompts import SHIPPED_PROMPTS, load_prompt, prompts_dir
-from concord.summarise import render_prompt
 
 PROMPT = """\
 name: summarise
