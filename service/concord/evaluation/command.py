@@ -27,7 +27,7 @@ from concord.evaluation.runner import Target, record_cases, replay_case
 from concord.prompts import PromptTemplate, load_prompt
 from concord.providers import PROFILES, parse_model_id
 from concord.redact import configure_logging
-from concord.settings import Settings
+from concord.settings import load_settings
 
 EXIT_GATE_FAILED = 1
 # Relative on purpose: the evals of the directory the command runs in, not of the package.
@@ -120,7 +120,7 @@ def _progress(run: CaseRun) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = Settings()
+    settings = load_settings()
     configure_logging(settings.log_level)
     library = CassetteLibrary(args.cassettes)
     cases = load_cases(args.cases, args.only)
