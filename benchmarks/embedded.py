@@ -30,11 +30,11 @@ from benchmarks.sample import ROOT, SAMPLE_PATH
 from benchmarks.stats import Row
 from concord.article import Article, check_article
 from concord.errors import ConcordError
+from concord.pipeline import PipelineOptions, render_prompt, summarise
 from concord.prompts import PromptTemplate, load_prompt
 from concord.providers import ConnectedModel, connect, parse_model_id
 from concord.settings import Settings
 from concord.structured_output import response_format_for
-from concord.summarise import PipelineOptions, render_prompt, summarise
 
 SECOND_ARTICLE = ROOT / "evals" / "cases" / "no-disagreement" / "article.txt"
 SECTION = "6 embedded model"

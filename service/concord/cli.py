@@ -9,6 +9,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from concord import __version__
 from concord.errors import ConcordError, ConfigurationError, ProviderError
 
 SUBCOMMANDS = {
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Evidence-grounded summaries of news articles: who took part, "
         "what they agreed on, where they differ.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         try:

@@ -13,13 +13,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from concord.errors import ConfigurationError
 
 
 def _key(*names: str) -> AliasChoices:
@@ -178,6 +180,19 @@ class Settings(BaseSettings):
             env_settings,
             TomlConfigSettingsSource(settings_cls, toml_file=toml_path),
         )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment and ``concord.toml``, ``overrides`` on top; a bad value is a
+    ``ConfigurationError`` naming the field (never the value: it may be a key)."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise ConfigurationError(f"invalid setting(s): {problems}") from None
 
 
 @lru_cache(maxsize=1)

@@ -14,10 +14,10 @@ from typing import Any, Literal
 import pytest
 
 from concord.article import check_article
+from concord.pipeline import PipelineOptions, summarise
 from concord.prompts import load_prompt
 from concord.providers import ConnectedModel, connect, parse_model_id
 from concord.schema import SummaryResult
-from concord.summarise import PipelineOptions, summarise
 from tests.conftest import ARTICLE, fake_settings
 from tests.fakes.openai_server import Completion, FakeOpenAIServer
 

@@ -10,10 +10,10 @@ import pytest
 
 from concord.article import check_article
 from concord.local_model import MODEL_ALIAS
+from concord.pipeline import PipelineOptions, summarise
 from concord.prompts import load_prompt
 from concord.providers import connect, parse_model_id
 from concord.settings import Settings
-from concord.summarise import PipelineOptions, summarise
 
 pytestmark = pytest.mark.local_model
 

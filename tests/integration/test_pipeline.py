@@ -18,11 +18,11 @@ from concord.errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
+from concord.pipeline import PipelineOptions, summarise
 from concord.prompts import load_prompt
 from concord.providers import ConnectedModel, connect, parse_model_id
 from concord.schema import SummaryResult
 from concord.settings import Settings
-from concord.summarise import PipelineOptions, summarise
 from tests.fakes.credentials import bearer, sk
 from tests.fakes.openai_server import (
     Completion,

@@ -22,13 +22,13 @@ from concord.api.models import ModelPool
 from concord.api.problems import RequestInvalid, RequestTimeout
 from concord.api.step_relay import StepRelay
 from concord.article import Article
+from concord.pipeline import PipelineOptions, summarise
 from concord.progress import ProgressCallback
 from concord.prompts import PromptTemplate, load_prompt
 from concord.providers import ConnectedModel
 from concord.schema import SummaryResult
 from concord.settings import Settings
 from concord.shared.state import SharedState, shared_key
-from concord.summarise import PipelineOptions, summarise
 
 
 @dataclass(frozen=True, slots=True)

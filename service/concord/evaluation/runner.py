@@ -35,11 +35,11 @@ from concord.evaluation.cassettes import (
 from concord.evaluation.results import CaseRun
 from concord.evaluation.scoring import score_case
 from concord.model_call import CallOptions
+from concord.pipeline import PipelineOptions, summarise
 from concord.prompts import PromptTemplate
 from concord.providers import PROFILES, ConnectedModel, ModelRef, connect
 from concord.schema import SummaryResult, schema_hash
 from concord.settings import Settings
-from concord.summarise import PipelineOptions, summarise
 
 REPLAY_BASE_URL = "http://127.0.0.1:9/v1"
 

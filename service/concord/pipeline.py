@@ -2,7 +2,9 @@
 
 ``summarise`` is the one entry point the CLI, the HTTP API, the eval runner and the benchmarks
 share. It takes an already-checked ``Article`` and an already-connected model, so callers
-decide how long a model lives (one CLI run, or a whole server process).
+decide how long a model lives (one CLI run, or a whole server process). ``summarise_text`` is
+the one-shot wrapper for a single text (``concord summarise`` and ``concord.summarise``): check
+the text, load the prompt, connect the model, summarise, disconnect.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from concord.article import Article
+from concord.article import Article, check_article
 from concord.grounding import ground_summary
 from concord.model_call import CallOptions
 from concord.multipass import summarise_by_sentences
 from concord.progress import ProgressCallback, StepClock
-from concord.prompts import PromptTemplate
-from concord.providers import ConnectedModel
+from concord.prompts import PromptTemplate, load_prompt
+from concord.providers import ConnectedModel, connect, parse_model_id
 from concord.schema import Meta, SummaryResult, schema_hash
 from concord.settings import Settings
 from concord.structured_output import request_summary
@@ -142,3 +144,29 @@ async def summarise(
         counts.quotes,
     )
     return SummaryResult(summary=summary, meta=meta)
+
+
+async def summarise_text(
+    text: str,
+    settings: Settings,
+    *,
+    model: str | None = None,
+    provider: str | None = None,
+    title: str | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> SummaryResult:
+    """Summarise one text with a model opened for this call only (the embedded one is started
+    and stopped); ``model`` and ``provider`` override ``settings.model`` as ``--model`` and
+    ``--provider`` do. The model id and prompt are checked first, then the text, before any
+    model starts."""
+    ref = parse_model_id(model or provider or settings.model, provider if model else None)
+    prompt = load_prompt(settings.prompt_version, settings.prompts_dir)
+    article = check_article(text, max_chars=settings.max_article_chars, title=title)
+    async with connect(settings, ref) as connected:
+        return await summarise(
+            article,
+            connected,
+            prompt,
+            PipelineOptions.from_settings(settings),
+            on_progress=on_progress,
+        )
