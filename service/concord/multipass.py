@@ -26,10 +26,10 @@ from concord.cited_summary import (
     finish,
 )
 from concord.injection import screen
-from concord.model_call import CallOptions
 from concord.progress import StepClock
 from concord.prompts import PromptTemplate
-from concord.providers import ConnectedModel
+from concord.providers.call import CallOptions
+from concord.providers.profiles import ConnectedModel
 from concord.schema import (
     AgreementsPass,
     CitedParticipant,

@@ -20,9 +20,9 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import from_json
 
 from concord.errors import OutputInvalid, ProviderError, ProviderRefused
-from concord.model_call import CallOptions, Completion, call_model
 from concord.prompts import PromptTemplate
-from concord.providers import ConnectedModel
+from concord.providers.call import CallOptions, Completion, call_model
+from concord.providers.profiles import ConnectedModel
 from concord.schema import ModelSummary, Usage, model_json_schema
 
 log = logging.getLogger(__name__)

@@ -14,11 +14,11 @@ from typing import Any, Literal
 
 from concord.article import Article
 from concord.grounding import ground_summary
-from concord.model_call import CallOptions
 from concord.multipass import summarise_by_sentences
 from concord.progress import ProgressCallback, StepClock
 from concord.prompts import PromptTemplate
-from concord.providers import ConnectedModel
+from concord.providers.call import CallOptions
+from concord.providers.profiles import ConnectedModel
 from concord.schema import Meta, SummaryResult, schema_hash
 from concord.settings import Settings
 from concord.structured_output import request_summary

@@ -17,9 +17,9 @@ import pytest
 import yaml
 
 from concord.cli import main
-from concord.embedded_models import GEMMA3_270M
-from concord.local_model import LocalModelServer, ensure_model_file
-from concord.providers import connect, parse_model_id
+from concord.providers.embedded.catalog import GEMMA3_270M
+from concord.providers.embedded.parent import LocalModelServer, ensure_model_file
+from concord.providers.profiles import connect, parse_model_id
 from concord.settings import Settings
 
 pytestmark = pytest.mark.local_model

@@ -15,7 +15,7 @@ import pytest
 
 from concord.article import check_article
 from concord.prompts import load_prompt
-from concord.providers import ConnectedModel, connect, parse_model_id
+from concord.providers.profiles import ConnectedModel, connect, parse_model_id
 from concord.schema import SummaryResult
 from concord.summarise import PipelineOptions, summarise
 from tests.conftest import ARTICLE, fake_settings

@@ -20,7 +20,7 @@ import openai
 import psutil  # type: ignore[import-untyped]  # types-psutil is not a dev dependency
 import pytest
 
-from concord.local_model import (
+from concord.providers.embedded.parent import (
     MODEL_FILENAME,
     MODEL_SIZE,
     LocalModelServer,
@@ -121,7 +121,7 @@ def test_server_dies_with_its_parent_even_on_sigkill() -> None:
     parent_script = textwrap.dedent(
         """
         import asyncio
-        from concord.local_model import LocalModelServer
+        from concord.providers.embedded.parent import LocalModelServer
 
         async def main() -> None:
             async with LocalModelServer() as server:

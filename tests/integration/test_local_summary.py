@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 from concord.article import check_article
-from concord.local_model import MODEL_ALIAS
 from concord.prompts import load_prompt
-from concord.providers import connect, parse_model_id
+from concord.providers.embedded.parent import MODEL_ALIAS
+from concord.providers.profiles import connect, parse_model_id
 from concord.settings import Settings
 from concord.summarise import PipelineOptions, summarise
 

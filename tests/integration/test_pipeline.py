@@ -19,7 +19,7 @@ from concord.errors import (
     ProviderUnavailable,
 )
 from concord.prompts import load_prompt
-from concord.providers import ConnectedModel, connect, parse_model_id
+from concord.providers.profiles import ConnectedModel, connect, parse_model_id
 from concord.schema import SummaryResult
 from concord.settings import Settings
 from concord.summarise import PipelineOptions, summarise

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from concord.local_model import MODEL_FILENAME, MODEL_SIZE, _marker, _marker_text
+from concord.providers.embedded.parent import MODEL_FILENAME, MODEL_SIZE, _marker, _marker_text
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.serving import fake_env, serve_until_exit
 

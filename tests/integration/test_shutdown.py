@@ -69,7 +69,9 @@ def test_sigterm_leaves_no_embedded_model_process_behind(tmp_path: Path) -> None
     with serve_process(tmp_path, env, ready_path="/readyz", ready_within_s=240) as server:
         parent = psutil.Process(server.process.pid)
         children = parent.children(recursive=True)
-        models = [p for p in children if "concord.local_model" in " ".join(p.cmdline())]
+        models = [
+            p for p in children if "concord.providers.embedded.parent" in " ".join(p.cmdline())
+        ]
         assert len(models) == 1, "one embedded model, shared by concord serve and its worker"
         server.process.send_signal(signal.SIGTERM)
         assert server.process.wait(timeout=GRACE_S + 20) == 0, server.log()

@@ -5,15 +5,15 @@ from pathlib import Path
 
 import pytest
 
-from concord.embedded_models import (
+from concord.errors import ConfigurationError
+from concord.providers.embedded.catalog import (
     DEFAULT_EMBEDDED,
     EMBEDDED_MODELS,
     GEMMA3_270M,
     QWEN_CODER_1_5B,
     find_embedded,
 )
-from concord.errors import ConfigurationError
-from concord.providers import connect, parse_model_id
+from concord.providers.profiles import connect, parse_model_id
 from concord.settings import Settings
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"

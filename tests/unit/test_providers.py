@@ -4,8 +4,8 @@ import pytest
 from pydantic import SecretStr
 
 from concord.errors import ConfigurationError
-from concord.local_model import MODEL_ALIAS
-from concord.providers import PROFILES, _api_key, _base_url, parse_model_id
+from concord.providers.embedded.parent import MODEL_ALIAS
+from concord.providers.profiles import PROFILES, _api_key, _base_url, parse_model_id
 from concord.settings import Settings
 from tests.fakes.credentials import sk
 

@@ -18,13 +18,13 @@ from concord.api.admission import Admission, slot_count
 from concord.api.cache import CacheKey, SummaryCache, cache_key, mark_cached
 from concord.api.coalesce import InFlight
 from concord.api.limiter import ConcurrencyLimiter
-from concord.api.models import ModelPool
+from concord.api.model_clients import ModelPool
 from concord.api.problems import RequestInvalid, RequestTimeout
 from concord.api.step_relay import StepRelay
 from concord.article import Article
 from concord.progress import ProgressCallback
 from concord.prompts import PromptTemplate, load_prompt
-from concord.providers import ConnectedModel
+from concord.providers.profiles import ConnectedModel
 from concord.schema import SummaryResult
 from concord.settings import Settings
 from concord.shared.state import SharedState, shared_key

@@ -36,7 +36,7 @@ from litestar import Litestar
 from concord.api.app import create_app
 from concord.errors import ConfigurationError
 from concord.prompts import load_prompt
-from concord.providers import connect, embedded_model, parse_model_id
+from concord.providers.profiles import connect, embedded_model, parse_model_id
 from concord.redact import configure_logging
 from concord.settings import Settings, get_settings
 

@@ -11,7 +11,7 @@ from typing import Any
 from concord.batch.inputs import Item
 from concord.errors import ConcordError
 from concord.prompts import load_prompt
-from concord.providers import ModelRef, connect
+from concord.providers.profiles import ModelRef, connect
 from concord.records import problem_record, summary_record
 from concord.settings import Settings
 from concord.summarise import PipelineOptions, summarise

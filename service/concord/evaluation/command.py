@@ -23,7 +23,7 @@ from concord.evaluation.report_terminal import render_table
 from concord.evaluation.results import CaseRun, EvalRun
 from concord.evaluation.runner import Target, record_cases, replay_case
 from concord.prompts import PromptTemplate, load_prompt
-from concord.providers import PROFILES, parse_model_id
+from concord.providers.profiles import PROFILES, parse_model_id
 from concord.redact import configure_logging
 from concord.settings import Settings
 

@@ -34,9 +34,9 @@ from concord.evaluation.cassettes import (
 )
 from concord.evaluation.results import CaseRun
 from concord.evaluation.scoring import score_case
-from concord.model_call import CallOptions
 from concord.prompts import PromptTemplate
-from concord.providers import PROFILES, ConnectedModel, ModelRef, connect
+from concord.providers.call import CallOptions
+from concord.providers.profiles import PROFILES, ConnectedModel, ModelRef, connect
 from concord.schema import SummaryResult, schema_hash
 from concord.settings import Settings
 from concord.summarise import PipelineOptions, summarise

