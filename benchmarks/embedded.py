@@ -31,7 +31,8 @@ from benchmarks.stats import Row
 from concord.article import Article, check_article
 from concord.errors import ConcordError
 from concord.prompts import PromptTemplate, load_prompt
-from concord.providers.profiles import ConnectedModel, connect, parse_model_id
+from concord.providers.connection import ConnectedModel, connect
+from concord.providers.profiles import parse_model_id
 from concord.settings import Settings
 from concord.structured_output import response_format_for
 from concord.summarise import PipelineOptions, render_prompt, summarise

@@ -11,7 +11,8 @@ from concord.article import Article, check_article, decode_article_bytes
 from concord.cli_progress import terminal_progress, wants_progress
 from concord.errors import InvalidArticle
 from concord.prompts import load_prompt
-from concord.providers.profiles import connect, parse_model_id
+from concord.providers.connection import connect
+from concord.providers.profiles import parse_model_id
 from concord.redact import configure_logging
 from concord.schema import SummaryResult
 from concord.settings import Settings

@@ -29,7 +29,7 @@ from concord.injection import screen
 from concord.progress import StepClock
 from concord.prompts import PromptTemplate
 from concord.providers.call import CallOptions
-from concord.providers.profiles import ConnectedModel
+from concord.providers.connection import ConnectedModel
 from concord.schema import (
     AgreementsPass,
     CitedParticipant,

@@ -22,7 +22,7 @@ from pydantic_core import from_json
 from concord.errors import OutputInvalid, ProviderError, ProviderRefused
 from concord.prompts import PromptTemplate
 from concord.providers.call import CallOptions, Completion, call_model
-from concord.providers.profiles import ConnectedModel
+from concord.providers.connection import ConnectedModel
 from concord.schema import ModelSummary, Usage, model_json_schema
 
 log = logging.getLogger(__name__)

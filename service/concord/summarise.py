@@ -18,7 +18,7 @@ from concord.multipass import summarise_by_sentences
 from concord.progress import ProgressCallback, StepClock
 from concord.prompts import PromptTemplate
 from concord.providers.call import CallOptions
-from concord.providers.profiles import ConnectedModel
+from concord.providers.connection import ConnectedModel
 from concord.schema import Meta, SummaryResult, schema_hash
 from concord.settings import Settings
 from concord.structured_output import request_summary

@@ -17,7 +17,8 @@ from concord.evaluation.cassettes import CASSETTES_DIR, CassetteLibrary, StaleCa
 from concord.evaluation.freshness import check_fresh
 from concord.evaluation.runner import Target, record_case, replay_case
 from concord.prompts import load_prompt
-from concord.providers.profiles import PROFILES, ConnectedModel
+from concord.providers.connection import ConnectedModel
+from concord.providers.profiles import PROFILES
 from concord.schema import ModelParticipant, ModelSummary
 from concord.settings import Settings
 from concord.summarise import PipelineOptions

@@ -15,7 +15,8 @@ import pytest
 
 from concord.article import check_article
 from concord.prompts import load_prompt
-from concord.providers.profiles import ConnectedModel, connect, parse_model_id
+from concord.providers.connection import ConnectedModel, connect
+from concord.providers.profiles import parse_model_id
 from concord.schema import SummaryResult
 from concord.summarise import PipelineOptions, summarise
 from tests.conftest import ARTICLE, fake_settings

@@ -19,7 +19,8 @@ from concord.errors import (
     ProviderUnavailable,
 )
 from concord.prompts import load_prompt
-from concord.providers.profiles import ConnectedModel, connect, parse_model_id
+from concord.providers.connection import ConnectedModel, connect
+from concord.providers.profiles import parse_model_id
 from concord.schema import SummaryResult
 from concord.settings import Settings
 from concord.summarise import PipelineOptions, summarise

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from concord.errors import ConfigurationError
+from concord.providers.connection import connect
 from concord.providers.embedded.catalog import (
     DEFAULT_EMBEDDED,
     EMBEDDED_MODELS,
@@ -13,7 +14,7 @@ from concord.providers.embedded.catalog import (
     QWEN_CODER_1_5B,
     find_embedded,
 )
-from concord.providers.profiles import connect, parse_model_id
+from concord.providers.profiles import parse_model_id
 from concord.settings import Settings
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"

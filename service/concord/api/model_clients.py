@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from concord.providers.profiles import ConnectedModel, ModelRef, connect, parse_model_id
+from concord.providers.connection import ConnectedModel, connect
+from concord.providers.profiles import ModelRef, parse_model_id
 from concord.settings import Settings
 
 

@@ -24,7 +24,7 @@ from concord.api.step_relay import StepRelay
 from concord.article import Article
 from concord.progress import ProgressCallback
 from concord.prompts import PromptTemplate, load_prompt
-from concord.providers.profiles import ConnectedModel
+from concord.providers.connection import ConnectedModel
 from concord.schema import SummaryResult
 from concord.settings import Settings
 from concord.shared.state import SharedState, shared_key

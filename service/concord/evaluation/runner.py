@@ -36,7 +36,8 @@ from concord.evaluation.results import CaseRun
 from concord.evaluation.scoring import score_case
 from concord.prompts import PromptTemplate
 from concord.providers.call import CallOptions
-from concord.providers.profiles import PROFILES, ConnectedModel, ModelRef, connect
+from concord.providers.connection import ConnectedModel, connect
+from concord.providers.profiles import PROFILES, ModelRef
 from concord.schema import SummaryResult, schema_hash
 from concord.settings import Settings
 from concord.summarise import PipelineOptions, summarise

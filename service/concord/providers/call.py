@@ -26,7 +26,7 @@ from concord.errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
-from concord.providers.profiles import ConnectedModel
+from concord.providers.connection import ConnectedModel
 from concord.redact import redact
 from concord.schema import Usage
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import openai
 
 from concord.errors import ProviderUnavailable
-from concord.providers.profiles import ConnectedModel
+from concord.providers.connection import ConnectedModel
 
 READY_TIMEOUT_S = 2.0
 
