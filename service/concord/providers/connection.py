@@ -36,12 +36,29 @@ class ConnectedModel:
         return self.profile.name
 
 
-def api_key_for(profile: ProviderProfile, settings: Settings) -> str:
+def settings_for(settings: Settings, provider: str) -> Settings:
+    """``settings`` as they apply to ``provider``: ``CONCORD_BASE_URL`` and ``CONCORD_API_KEY``
+    were set for the configured provider (``CONCORD_MODEL``), and sending that key to another
+    provider would leak it, so every other provider uses only its own variables."""
+    if provider == parse_model_id(settings.model).provider:
+        return settings
+    return settings.model_copy(update={"base_url": None, "api_key": None})
+
+
+def given_key(profile: ProviderProfile, settings: Settings) -> str | None:
+    """The key the settings hold for ``profile`` (``CONCORD_API_KEY`` first), if any."""
     if settings.api_key is not None and settings.api_key.get_secret_value():
         return settings.api_key.get_secret_value()
     secret = getattr(settings, profile.key_field) if profile.key_field else None
     if secret is not None and secret.get_secret_value():
         return str(secret.get_secret_value())
+    return None
+
+
+def api_key_for(profile: ProviderProfile, settings: Settings) -> str:
+    """The key to send, or a configuration error naming the variable a required key needs."""
+    if (key := given_key(profile, settings)) is not None:
+        return key
     if profile.key_required:
         raise ConfigurationError(
             f"provider '{profile.name}' needs an API key: set {profile.key_env} "
@@ -52,6 +69,7 @@ def api_key_for(profile: ProviderProfile, settings: Settings) -> str:
 
 
 def base_url_for(profile: ProviderProfile, settings: Settings) -> str:
+    """Where ``profile``'s server is, or a configuration error naming the variable to set."""
     if settings.base_url:
         return settings.base_url
     if profile.name == "azure":
@@ -64,6 +82,16 @@ def base_url_for(profile: ProviderProfile, settings: Settings) -> str:
     if profile.base_url is None:
         raise ConfigurationError(f"provider '{profile.name}' needs CONCORD_BASE_URL")
     return profile.base_url
+
+
+def model_for(profile: ProviderProfile, ref: ModelRef) -> str:
+    """The model ``ref`` names, else the profile's default, else an error saying to name one."""
+    model = ref.model or profile.default_model
+    if not model:
+        raise ConfigurationError(
+            f"provider '{profile.name}' has no default model: name one, e.g. '{profile.name}:NAME'"
+        )
+    return model
 
 
 def make_client(base_url: str, api_key: str, settings: Settings) -> AsyncOpenAI:
@@ -145,11 +173,7 @@ async def connect(settings: Settings, ref: ModelRef) -> AsyncIterator[ConnectedM
             finally:
                 await client.close()
         return
-    model = ref.model or profile.default_model
-    if not model:
-        raise ConfigurationError(
-            f"provider '{profile.name}' has no default model: name one, e.g. '{profile.name}:NAME'"
-        )
+    model = model_for(profile, ref)
     client = make_client(base_url_for(profile, settings), api_key_for(profile, settings), settings)
     try:
         yield ConnectedModel(client, profile, model)

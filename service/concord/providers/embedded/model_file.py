@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import importlib
+import importlib.util
 import os
 import tempfile
 from pathlib import Path
@@ -27,6 +28,24 @@ def default_cache_dir() -> Path:
         return Path(env)
     xdg = os.environ.get("XDG_CACHE_HOME")
     return (Path(xdg) if xdg else Path.home() / ".cache") / "concord" / "models"
+
+
+def installation(model: EmbeddedModel, cache_dir: Path | None = None) -> tuple[bool, str]:
+    """Whether ``model`` could start here, said without starting or assembling anything.
+
+    ``(True, how)`` when xllamacpp is importable and the model is either verified in the
+    cache or all its parts are installed; else ``(False, what to install)``.
+    """
+    install = f"pip install 'concord[{model.extra}]'"
+    if importlib.util.find_spec("xllamacpp") is None:
+        return False, f"xllamacpp is not installed: {install}"
+    target = (cache_dir or default_cache_dir()) / model.filename
+    if _is_verified(target, model):
+        return True, "installed (model file verified)"
+    for i in range(1, model.part_count + 1):
+        if importlib.util.find_spec(model.part_module.format(i=i)) is None:
+            return False, f"{model.part_package(i)} is not installed: {install}"
+    return True, f"installed ({model.part_count} parts, assembled on first start)"
 
 
 def ensure_model_file(
