@@ -12,10 +12,10 @@ import yaml
 from openai import AsyncOpenAI
 
 from concord.cli import main
+from concord.evaluation.case_runner import Target, record_case, replay_case
 from concord.evaluation.cases import load_cases
 from concord.evaluation.cassettes import CASSETTES_DIR, CassetteLibrary, StaleCassette
 from concord.evaluation.freshness import check_fresh
-from concord.evaluation.runner import Target, record_case, replay_case
 from concord.prompts import load_prompt
 from concord.providers.connection import ConnectedModel
 from concord.providers.profiles import PROFILES

@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import get
 from litestar.di import NamedDependency
 
-from concord.api.runner import SummaryRunner
+from concord.api.summary_runner import SummaryRunner
 from concord.providers.readiness import check_ready
 
 
