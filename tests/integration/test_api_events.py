@@ -121,7 +121,7 @@ async def test_a_request_refused_before_work_gets_a_plain_problem(
 
 async def test_options_list_what_a_request_may_pick(api_client: ClientFactory) -> None:
     allowed = {
-        "allowed_providers": ["openai:gpt-4o-mini"],
+        "allowed_models": ["openai:gpt-4o-mini"],
         "allowed_prompt_versions": ["summarise/v1"],
     }
     async with api_client(api=allowed) as client:

@@ -41,7 +41,7 @@ async def test_allowed_provider_is_connected_on_demand(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer
 ) -> None:
     fake_openai.enqueue(valid_answer(), valid_answer())
-    async with api_client(api={"allowed_providers": ["llamacpp:other-model"]}) as client:
+    async with api_client(api={"allowed_models": ["llamacpp:other-model"]}) as client:
         in_query = await client.post(
             "/v1/summaries?provider=llamacpp:other-model", json={"text": ARTICLE}
         )

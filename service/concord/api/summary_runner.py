@@ -144,7 +144,7 @@ class SummaryRunner:
 
     def choices(self) -> dict[str, list[str]]:
         """The models and prompt versions a request may pick, the defaults first."""
-        models = [self.settings.model, *self.settings.api.allowed_providers]
+        models = [self.settings.model, *self.settings.api.allowed_models]
         prompts = [self.settings.prompt_version, *self.settings.api.allowed_prompt_versions]
         return {
             "models": list(dict.fromkeys(models)),
@@ -160,7 +160,7 @@ class SummaryRunner:
 
     async def _model(self, provider: str | None) -> ConnectedModel:
         default = self.settings.model
-        allowed = self.settings.api.allowed_providers
+        allowed = self.settings.api.allowed_models
         if provider is None or provider == default:
             return self.models.default
         if provider not in allowed:
