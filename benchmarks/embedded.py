@@ -150,7 +150,7 @@ async def _one_call(
         timings.seen.clear()
         result = await summarise(article, model, prompt, options)
         return {
-            "attempts": result.meta.attempts,
+            "calls": result.meta.calls,
             "completion_tokens": result.meta.usage.completion_tokens,
             "prompt_tokens": result.meta.usage.prompt_tokens,
             "timings": list(timings.seen),
@@ -159,7 +159,7 @@ async def _one_call(
     response = await direct.post(f"{base}/chat/completions", json=body)
     data = response.raise_for_status().json()
     return {
-        "attempts": 1,
+        "calls": 1,
         "completion_tokens": data["usage"]["completion_tokens"],
         "prompt_tokens": data["usage"]["prompt_tokens"],
         "timings": [data.get("timings") or {}],

@@ -113,11 +113,11 @@ class _Passes:
             last_resort=self._drop_unknown,
         )
         self.usage += result.usage
-        self.calls += result.attempts
+        self.calls += result.calls
         self.stats.append(
             PassStats(
                 name=name,
-                calls=result.attempts,
+                calls=result.calls,
                 prompt_tokens=result.usage.prompt_tokens,
                 cached_tokens=result.cached_tokens,
                 completion_tokens=result.usage.completion_tokens,

@@ -85,7 +85,7 @@ async def summarise(
             policy=options.grounding_policy,
             steps=steps,
         )
-        summary, counts, attempts, usage = (
+        summary, counts, calls, usage = (
             outcome.summary,
             outcome.counts,
             outcome.calls,
@@ -105,7 +105,7 @@ async def summarise(
         steps.finished(
             "model",
             {
-                "attempts": output.attempts,
+                "calls": output.calls,
                 "usage": output.usage.model_dump(mode="json"),
                 "summary": output.value.model_dump(mode="json"),
             },
@@ -118,26 +118,26 @@ async def summarise(
             fuzzy_threshold=options.fuzzy_threshold,
         )
         steps.finished("grounding", {"grounding": counts.model_dump(mode="json")})
-        attempts, usage = output.attempts, output.usage
+        calls, usage = output.calls, output.usage
     meta = Meta(
         provider=model.provider,
         model=model.model,
         prompt_version=prompt.id,
         prompt_hash=prompt.content_hash,
         schema_hash=schema_hash(prompt.kind),
-        attempts=attempts,
+        calls=calls,
         usage=usage,
         latency_ms=round((time.perf_counter() - started) * 1000, 1),
         grounding=counts,
         **extra,
     )
     log.info(
-        "summarised %d chars with %s:%s in %.0f ms (%d attempt(s), %d/%d quotes grounded)",
+        "summarised %d chars with %s:%s in %.0f ms (%d model call(s), %d/%d quotes grounded)",
         len(article.text),
         meta.provider,
         meta.model,
         meta.latency_ms,
-        meta.attempts,
+        meta.calls,
         counts.grounded,
         counts.quotes,
     )

@@ -84,7 +84,7 @@ async def test_a_provider_fault_mid_stream_ends_in_a_problem_event(
     assert problem["type"].endswith("/provider-error")
     assert problem["title"]
     assert problem["detail"]
-    assert problem["attempts"] == 3
+    assert problem["calls"] == 3
     assert "Traceback" not in response.text
 
 

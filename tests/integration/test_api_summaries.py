@@ -19,7 +19,7 @@ async def test_json_body_gives_the_cli_document(
     assert body["summary"]["participants"][0]["name"] == "John Kerry"
     assert body["summary"]["participants"][0]["evidence"][0]["grounded"] is True
     meta = body["meta"]
-    assert (meta["provider"], meta["model"], meta["attempts"]) == ("llamacpp", "fake-model", 1)
+    assert (meta["provider"], meta["model"], meta["calls"]) == ("llamacpp", "fake-model", 1)
     assert meta["prompt_version"] == Settings().prompt_version
     assert meta["cached"] is False
     assert "Title: Talks" in fake_openai.requests[0].body["messages"][1]["content"]

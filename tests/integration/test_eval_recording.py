@@ -144,7 +144,7 @@ async def test_retries_and_validation_failures_replay_offline(
     assert len(fake_openai.requests) == calls_while_recording  # replay never touched the server
     assert run.error is None
     assert run.result is not None
-    assert run.result.meta.attempts == 3  # the 503, the invalid answer, the good one
+    assert run.result.meta.calls == 3  # the 503, the invalid answer, the good one
     assert [p.name for p in run.result.summary.participants] == ["John Kerry"]
 
 

@@ -80,7 +80,7 @@ EXAMPLE_RESPONSE: dict[str, Any] = {
         "prompt_version": "summarise/v2",
         "prompt_hash": "3f1c0d2a9b8e7f60",
         "schema_hash": "a1b2c3d4e5f60718",
-        "attempts": 1,
+        "calls": 1,
         "usage": {"prompt_tokens": 912, "completion_tokens": 388, "total_tokens": 1300},
         "latency_ms": 8421.5,
         "grounding": {
@@ -177,7 +177,7 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
             "Provider rate limit",
             429,
             "the model provider is rate limiting requests",
-            attempts=3,
+            calls=3,
         ),
     ],
     502: [
@@ -186,7 +186,7 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
             "Model output invalid",
             502,
             "the model's output did not match the schema after 3 attempts",
-            attempts=3,
+            calls=3,
             last_error="participants: Field required",
         )
     ],
@@ -196,7 +196,7 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
             "Provider unavailable",
             503,
             "the model provider could not be reached",
-            attempts=3,
+            calls=3,
         )
     ],
     504: [
@@ -205,7 +205,7 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
             "Provider timeout",
             504,
             "the model provider did not answer in time",
-            attempts=1,
+            calls=1,
         ),
         _problem(
             "request-timeout",

@@ -28,16 +28,16 @@ async def check_ready(
         await client.models.list()
     except openai.APITimeoutError:
         raise ProviderUnavailable(
-            f"the model provider did not answer within {timeout_s:g} s", attempts=1
+            f"the model provider did not answer within {timeout_s:g} s", calls=1
         ) from None
     except openai.APIConnectionError:
-        raise ProviderUnavailable("the model provider could not be reached", attempts=1) from None
+        raise ProviderUnavailable("the model provider could not be reached", calls=1) from None
     except openai.APIStatusError as exc:
         if exc.status_code in (401, 403) and key_sent:
             raise ProviderUnavailable(
-                f"the model provider rejected Concord's API key ({exc.status_code})", attempts=1
+                f"the model provider rejected Concord's API key ({exc.status_code})", calls=1
             ) from None
         if exc.status_code >= 500:
             raise ProviderUnavailable(
-                f"the model provider is failing ({exc.status_code})", attempts=1
+                f"the model provider is failing ({exc.status_code})", calls=1
             ) from None
