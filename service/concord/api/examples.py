@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from concord.errors import TYPE_BASE
+from concord.providers.embedded.catalog import DEFAULT_EMBEDDED
 
 _EXCERPT = (
     "US Secretary of State John Kerry and Russian Foreign Minister Sergei Lavrov have agreed to "
@@ -76,7 +77,7 @@ EXAMPLE_RESPONSE: dict[str, Any] = {
     },
     "meta": {
         "provider": "local",
-        "model": "qwen2.5-coder-1.5b-instruct-q4_k_m",
+        "model": DEFAULT_EMBEDDED.name,
         "prompt_version": "summarise/v2",
         "prompt_hash": "3f1c0d2a9b8e7f60",
         "schema_hash": "a1b2c3d4e5f60718",
