@@ -4,7 +4,12 @@ import pytest
 from pydantic import SecretStr
 
 from concord.errors import ConfigurationError
-from concord.providers.connection import api_key_for, base_url_for
+from concord.providers.connection import (
+    _local_model_server,
+    api_key_for,
+    base_url_for,
+    settings_for,
+)
 from concord.providers.embedded.catalog import DEFAULT_EMBEDDED
 from concord.providers.profiles import PROFILES, parse_model_id
 from concord.settings import Settings
@@ -70,3 +75,26 @@ def test_secrets_never_show_in_settings_repr(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_local_profile_names_the_model_the_embedded_server_answers_to() -> None:
     assert PROFILES["local"].default_model == DEFAULT_EMBEDDED.name
+
+
+def test_the_embedded_server_takes_its_log_level_from_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At DEBUG llama.cpp's own log goes to stderr, else to a file; the environment is not read
+    behind the settings' back (a flag or concord.toml wins over it like everywhere else)."""
+    monkeypatch.setenv("CONCORD_LOG_LEVEL", "WARNING")
+    debug = _local_model_server(Settings(log_level="DEBUG"), DEFAULT_EMBEDDED)
+    assert debug._log_to_file is False
+    monkeypatch.setenv("CONCORD_LOG_LEVEL", "DEBUG")
+    quiet = _local_model_server(Settings(log_level="INFO"), DEFAULT_EMBEDDED)
+    assert quiet._log_to_file is True
+
+
+def test_the_configured_key_and_url_never_reach_another_provider() -> None:
+    settings = Settings(
+        model="vllm:m", base_url="http://gpu:8000/v1", api_key=SecretStr(sk("concord-key"))
+    )
+    assert settings_for(settings, "vllm") is settings
+    other = settings_for(settings, "openai")
+    assert (other.base_url, other.api_key) == (None, None)
+    assert base_url_for(PROFILES["openai"], other) == "https://api.openai.com/v1"
