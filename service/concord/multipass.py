@@ -26,10 +26,10 @@ from concord.cited_summary import (
     finish,
 )
 from concord.injection import screen
-from concord.model_call import CallOptions
 from concord.progress import StepClock
 from concord.prompts import PromptTemplate
-from concord.providers import ConnectedModel
+from concord.providers.call import CallOptions
+from concord.providers.connection import ConnectedModel
 from concord.schema import (
     AgreementsPass,
     CitedParticipant,
@@ -113,11 +113,11 @@ class _Passes:
             last_resort=self._drop_unknown,
         )
         self.usage += result.usage
-        self.calls += result.attempts
+        self.calls += result.calls
         self.stats.append(
             PassStats(
                 name=name,
-                calls=result.attempts,
+                calls=result.calls,
                 prompt_tokens=result.usage.prompt_tokens,
                 cached_tokens=result.cached_tokens,
                 completion_tokens=result.usage.completion_tokens,

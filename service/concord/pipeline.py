@@ -16,11 +16,12 @@ from typing import Any, Literal
 
 from concord.article import Article, check_article
 from concord.grounding import ground_summary
-from concord.model_call import CallOptions
 from concord.multipass import summarise_by_sentences
 from concord.progress import ProgressCallback, StepClock
 from concord.prompts import PromptTemplate, load_prompt
-from concord.providers import ConnectedModel, connect, parse_model_id
+from concord.providers.call import CallOptions
+from concord.providers.connection import ConnectedModel, connect
+from concord.providers.profiles import parse_model_id
 from concord.schema import Meta, SummaryResult, schema_hash
 from concord.settings import Settings
 from concord.structured_output import request_summary
@@ -87,7 +88,7 @@ async def summarise(
             policy=options.grounding_policy,
             steps=steps,
         )
-        summary, counts, attempts, usage = (
+        summary, counts, calls, usage = (
             outcome.summary,
             outcome.counts,
             outcome.calls,
@@ -107,7 +108,7 @@ async def summarise(
         steps.finished(
             "model",
             {
-                "attempts": output.attempts,
+                "calls": output.calls,
                 "usage": output.usage.model_dump(mode="json"),
                 "summary": output.value.model_dump(mode="json"),
             },
@@ -120,26 +121,26 @@ async def summarise(
             fuzzy_threshold=options.fuzzy_threshold,
         )
         steps.finished("grounding", {"grounding": counts.model_dump(mode="json")})
-        attempts, usage = output.attempts, output.usage
+        calls, usage = output.calls, output.usage
     meta = Meta(
         provider=model.provider,
         model=model.model,
         prompt_version=prompt.id,
         prompt_hash=prompt.content_hash,
         schema_hash=schema_hash(prompt.kind),
-        attempts=attempts,
+        calls=calls,
         usage=usage,
         latency_ms=round((time.perf_counter() - started) * 1000, 1),
         grounding=counts,
         **extra,
     )
     log.info(
-        "summarised %d chars with %s:%s in %.0f ms (%d attempt(s), %d/%d quotes grounded)",
+        "summarised %d chars with %s:%s in %.0f ms (%d model call(s), %d/%d quotes grounded)",
         len(article.text),
         meta.provider,
         meta.model,
         meta.latency_ms,
-        meta.attempts,
+        meta.calls,
         counts.grounded,
         counts.quotes,
     )

@@ -256,7 +256,7 @@ class Meta(_Strict):
     prompt_version: str
     prompt_hash: str
     schema_hash: str
-    attempts: int
+    calls: int
     usage: Usage
     latency_ms: float
     grounding: GroundingCounts

@@ -54,8 +54,10 @@ class ApiSettings(BaseModel):
         30.0, gt=0, description="Time a client has to send the whole request body (408 above)."
     )
     cache_entries: int = Field(256, description="Cached summaries kept in memory (0 disables).")
-    allowed_providers: list[str] = Field(
-        default_factory=list, description="Provider profiles a request may pick (empty: none)."
+    allowed_models: list[str] = Field(
+        default_factory=list,
+        description="Model ids ('provider:model') a request may pick besides the default "
+        "(empty: none).",
     )
     allowed_prompt_versions: list[str] = Field(
         default_factory=list, description="Prompt versions a request may pick (empty: none)."

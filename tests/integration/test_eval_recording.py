@@ -12,13 +12,14 @@ import yaml
 from openai import AsyncOpenAI
 
 from concord.cli import main
+from concord.evaluation.case_runner import Target, record_case, replay_case
 from concord.evaluation.cases import load_cases
 from concord.evaluation.cassettes import CassetteLibrary, StaleCassette
 from concord.evaluation.freshness import check_fresh
-from concord.evaluation.runner import Target, record_case, replay_case
 from concord.pipeline import PipelineOptions
 from concord.prompts import load_prompt
-from concord.providers import PROFILES, ConnectedModel
+from concord.providers.connection import ConnectedModel
+from concord.providers.profiles import PROFILES
 from concord.schema import ModelParticipant, ModelSummary
 from concord.settings import Settings
 from tests.fakes.credentials import ORGANIZATION_HEADER, PROJECT_HEADER, sk
@@ -144,7 +145,7 @@ async def test_retries_and_validation_failures_replay_offline(
     assert len(fake_openai.requests) == calls_while_recording  # replay never touched the server
     assert run.error is None
     assert run.result is not None
-    assert run.result.meta.attempts == 3  # the 503, the invalid answer, the good one
+    assert run.result.meta.calls == 3  # the 503, the invalid answer, the good one
     assert [p.name for p in run.result.summary.participants] == ["John Kerry"]
 
 

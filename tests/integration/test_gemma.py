@@ -17,9 +17,11 @@ import pytest
 import yaml
 
 from concord.cli import main
-from concord.embedded_models import GEMMA3_270M
-from concord.local_model import LocalModelServer, ensure_model_file
-from concord.providers import connect, parse_model_id
+from concord.providers.connection import connect
+from concord.providers.embedded.catalog import GEMMA3_270M
+from concord.providers.embedded.model_file import ensure_model_file
+from concord.providers.embedded.parent import LocalModelServer
+from concord.providers.profiles import parse_model_id
 from concord.settings import Settings
 from tests.shipped_evals import CASES_DIR
 

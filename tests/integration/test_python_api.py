@@ -97,7 +97,7 @@ def test_errors_are_concord_errors_with_clear_messages(
     with pytest.raises(ProviderUnavailable) as caught:
         concord.summarise(ARTICLE)
     assert isinstance(caught.value, concord.ProviderError)
-    assert caught.value.attempts == 3
+    assert caught.value.calls == 3
     monkeypatch.setenv("CONCORD_TIMEOUT_S", "soon")
     with pytest.raises(concord.ConfigurationError, match="timeout_s") as bad_setting:
         concord.summarise(ARTICLE)

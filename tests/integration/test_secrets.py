@@ -19,11 +19,11 @@ from typing import Any
 import httpx
 import pytest
 
+from concord.evaluation.case_runner import record_cases
 from concord.evaluation.cases import load_cases
 from concord.evaluation.cassettes import CassetteLibrary
-from concord.evaluation.runner import record_cases
 from concord.prompts import load_prompt
-from concord.providers import parse_model_id
+from concord.providers.profiles import parse_model_id
 from tests.conftest import ARTICLE, ClientFactory, fake_settings, valid_answer
 from tests.fakes.credentials import AUTHORIZATION, ORGANIZATION_HEADER, PROJECT_HEADER, bearer, sk
 from tests.fakes.openai_server import FakeOpenAIServer, HttpError

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from concord.errors import TYPE_BASE
+from concord.providers.embedded.catalog import DEFAULT_EMBEDDED
 
 _EXCERPT = (
     "US Secretary of State John Kerry and Russian Foreign Minister Sergei Lavrov have agreed to "
@@ -76,11 +77,11 @@ EXAMPLE_RESPONSE: dict[str, Any] = {
     },
     "meta": {
         "provider": "local",
-        "model": "qwen2.5-coder-1.5b-instruct-q4_k_m",
+        "model": DEFAULT_EMBEDDED.name,
         "prompt_version": "summarise/v2",
         "prompt_hash": "3f1c0d2a9b8e7f60",
         "schema_hash": "a1b2c3d4e5f60718",
-        "attempts": 1,
+        "calls": 1,
         "usage": {"prompt_tokens": 912, "completion_tokens": 388, "total_tokens": 1300},
         "latency_ms": 8421.5,
         "grounding": {
@@ -177,7 +178,7 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
             "Provider rate limit",
             429,
             "the model provider is rate limiting requests",
-            attempts=3,
+            calls=3,
         ),
     ],
     502: [
@@ -186,7 +187,7 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
             "Model output invalid",
             502,
             "the model's output did not match the schema after 3 attempts",
-            attempts=3,
+            calls=3,
             last_error="participants: Field required",
         )
     ],
@@ -196,7 +197,7 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
             "Provider unavailable",
             503,
             "the model provider could not be reached",
-            attempts=3,
+            calls=3,
         )
     ],
     504: [
@@ -205,7 +206,7 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
             "Provider timeout",
             504,
             "the model provider did not answer in time",
-            attempts=1,
+            calls=1,
         ),
         _problem(
             "request-timeout",

@@ -12,7 +12,8 @@ from concord.batch.inputs import Item
 from concord.errors import ConcordError
 from concord.pipeline import PipelineOptions, summarise
 from concord.prompts import load_prompt
-from concord.providers import ModelRef, connect
+from concord.providers.connection import connect
+from concord.providers.profiles import ModelRef
 from concord.records import problem_record, summary_record
 from concord.settings import Settings
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import vcr  # type: ignore[import-untyped]
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from vcr.request import Request  # type: ignore[import-untyped]
 
 from concord.errors import ConcordError
@@ -79,7 +79,8 @@ class Outcome(BaseModel):
     latency_ms: float
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    attempts: int = 0
+    # Model calls made. Cassettes recorded before the field was renamed call it 'attempts'.
+    calls: int = Field(0, validation_alias=AliasChoices("calls", "attempts"))
     error: str | None = None
 
 

@@ -17,15 +17,15 @@ from pathlib import Path
 
 from concord.errors import ConfigurationError
 from concord.evaluation.baseline import gate, load_baseline, write_baseline
+from concord.evaluation.case_runner import Target, record_cases, replay_case
 from concord.evaluation.cases import Case, load_cases
 from concord.evaluation.cassettes import CassetteLibrary, read_metadata
 from concord.evaluation.freshness import check_fresh
 from concord.evaluation.report_html import render_html
 from concord.evaluation.report_terminal import render_table
 from concord.evaluation.results import CaseRun, EvalRun
-from concord.evaluation.runner import Target, record_cases, replay_case
 from concord.prompts import PromptTemplate, load_prompt
-from concord.providers import PROFILES, parse_model_id
+from concord.providers.profiles import PROFILES, parse_model_id
 from concord.redact import configure_logging
 from concord.settings import load_settings
 
