@@ -44,11 +44,16 @@ test: $(STAMP) system-packages lint
 	$(BIN)/concord eval --gate
 	$(MAKE) --no-print-directory gate-history
 
-## The single-pass summarise/v2 recordings of both embedded models, kept for comparison.
-HISTORY := evals/history/summarise-v2
+## Recordings of other prompt versions, kept for comparison and gated like the default's:
+## summarise/v2 (single pass) of both embedded models, summarise/v4 (v3 without its
+## verification call) of the default model.
+HISTORY := evals/history
 gate-history: $(STAMP)
-	CONCORD_PROMPT_VERSION=summarise/v2 $(BIN)/concord eval --gate --cassettes $(HISTORY) \
-	  --baseline $(HISTORY)/baseline.json --reports-dir reports/history-v2
+	for v in v2 v4; do \
+	  CONCORD_PROMPT_VERSION=summarise/$$v $(BIN)/concord eval --gate \
+	    --cassettes $(HISTORY)/summarise-$$v --baseline $(HISTORY)/summarise-$$v/baseline.json \
+	    --reports-dir reports/history-$$v || exit 1; \
+	done
 
 lint: $(STAMP)
 	$(BIN)/ruff check service tests benchmarks

@@ -130,23 +130,29 @@ def test_breaking_an_expectation_turns_the_gate_red_with_a_readable_diff(
     assert "concord eval --update-baseline" in out
 
 
-def _recorded_models(baseline: Path = HISTORY / "baseline.json") -> list[str]:
+def _recorded_models(baseline: Path = BASELINE_PATH) -> list[str]:
     models = list(json.loads(baseline.read_text(encoding="utf-8"))["models"])
     assert len(models) >= 2, "the baseline should hold two models: the embedded Qwen and Gemma"
     return models
 
 
+@pytest.mark.parametrize("suite", [EVALS, HISTORY], ids=["default prompt", "summarise-v2 history"])
 def test_two_models_side_by_side_in_one_table_and_one_report(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    suite: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _require_recordings()
-    _history(monkeypatch)  # both models are recorded with summarise/v2 there
+    cassettes = suite / "cassettes" if suite == EVALS else suite
+    if suite == HISTORY:
+        _history(monkeypatch)  # both models are recorded with summarise/v2 there
     qwen, gemma = "local:qwen2.5-coder-1.5b-instruct-q4_k_m", "local:gemma3-270m-q4_k_m"
-    assert {qwen, gemma} <= set(_recorded_models())
+    assert {qwen, gemma} <= set(_recorded_models(suite / "baseline.json"))
 
     code = main([
         "eval", "--providers", "local:qwen,local:gemma", "--cases", str(CASES_DIR),
-        "--cassettes", str(HISTORY), "--reports-dir", str(tmp_path),
+        "--cassettes", str(cassettes), "--reports-dir", str(tmp_path),
     ])  # fmt: skip
 
     out = capsys.readouterr().out
@@ -175,8 +181,7 @@ def test_the_gate_fails_when_a_recorded_model_loses_its_cassettes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _require_recordings()
-    _history(monkeypatch)
-    cases, cassettes, baseline = _copy_suite(tmp_path, HISTORY, HISTORY / "baseline.json")
+    cases, cassettes, baseline = _copy_suite(tmp_path)
     gone = _recorded_models()[-1]
     provider, model = gone.split(":", 1)
     shutil.rmtree(cassettes / f"{provider}__{model}")

@@ -14,7 +14,7 @@ from openai import AsyncOpenAI
 from concord.cli import main
 from concord.evaluation.case_runner import Target, record_case, replay_case
 from concord.evaluation.cases import load_cases
-from concord.evaluation.cassettes import CassetteLibrary, StaleCassette
+from concord.evaluation.cassettes import CassetteLibrary, StaleCassette, read_metadata
 from concord.evaluation.freshness import check_fresh
 from concord.pipeline import PipelineOptions
 from concord.prompts import load_prompt
@@ -242,3 +242,22 @@ def test_the_cli_refuses_to_replay_a_stale_cassette(
     err = capsys.readouterr().err
     assert "stale eval cassette" in err
     assert f"re-record with: concord eval --record --model {target.id} --only kerry-lavrov" in err
+
+
+SHIPPED_SUITES = [CASSETTES_DIR, *sorted((CASSETTES_DIR.parent / "history").iterdir())]
+
+
+@pytest.mark.parametrize("root", SHIPPED_SUITES, ids=lambda p: p.name)
+def test_every_shipped_cassette_says_what_made_it(root: Path) -> None:
+    """Provider, model and prompt version in every committed cassette, and the prompt hash is
+    the hash of that version's template as shipped: a cassette cannot claim a prompt it was
+    not recorded with."""
+    cassettes = sorted(p for p in root.rglob("*.yaml") if p.parent != root)
+    assert cassettes, f"no cassettes under {root}"
+    for path in cassettes:
+        recording = read_metadata(path)["recording"]
+        provider, model = path.parent.name.split("__", 1)
+        assert (recording["provider"], recording["model"]) == (provider, model), path
+        prompt = load_prompt(recording["prompt_version"])
+        assert recording["prompt_hash"] == prompt.content_hash, path
+        assert recording["recorded_at"], path
