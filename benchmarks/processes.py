@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import httpx
 import psutil
 
 from benchmarks.sample import ROOT, STUB_MODEL_ID
+from concord.loopback import free_port
 
 PYTHON = sys.executable
 CONCORD = str(Path(PYTHON).with_name("concord"))
@@ -45,12 +45,6 @@ def tree_rss_mb(pid: int) -> float:
 def tree_cpu_s(pid: int) -> float:
     """CPU seconds (user + system) used so far by the whole process tree."""
     return sum(float(t.user + t.system) for t in (p.cpu_times() for p in process_tree(pid)))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from concord.loopback import free_port
 from tests.fakes.openai_server import FakeOpenAIServer
 
 GRACE_S = 10.0
@@ -31,19 +31,13 @@ class ServeProcess:
         return self.stderr.read_text(encoding="utf-8", errors="replace")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def serve_process(
     tmp_path: Path, env: dict[str, str], *, ready_path: str = "/healthz", ready_within_s: float = 30
 ) -> Iterator[ServeProcess]:
     """``concord serve`` on a free loopback port with ``env`` (over a CONCORD_-free environment),
     ready once ``ready_path`` answers 200; killed by its pid afterwards if still running."""
-    port = _free_port()
+    port = free_port()
     stderr = tmp_path / f"serve-{port}.log"
     with stderr.open("wb") as sink:
         process = subprocess.Popen(
@@ -93,7 +87,7 @@ def serve_until_exit(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``concord serve`` expecting it to give up on its own; its exit code and output."""
     return subprocess.run(
-        _command(port or _free_port()), cwd=tmp_path, env=_environment(tmp_path, env),
+        _command(port or free_port()), cwd=tmp_path, env=_environment(tmp_path, env),
         capture_output=True, text=True, timeout=within_s, check=False,
     )  # fmt: skip
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, TypeAlias
 
+from concord.loopback import free_port
+
 FAKE_MODEL = "fake-model"
 _MAX_LINE = 1 << 20  # StreamReader line limit; the 64 KiB default is tight for long headers
 
@@ -134,10 +136,7 @@ class _BadRequest(ValueError):
 
 def closed_port_url() -> str:
     """A base_url on 127.0.0.1 where nothing listens (for connection-refused tests)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1"
+    return f"http://127.0.0.1:{free_port()}/v1"
 
 
 async def _read_request(reader: asyncio.StreamReader) -> RecordedRequest | None:
