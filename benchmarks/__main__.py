@@ -1,4 +1,5 @@
-"""``python -m benchmarks`` (``make bench``): every benchmark of issue 6, one table, one JSON file.
+"""``python -m benchmarks`` (``make bench``): every section (overhead, concurrency, throughput,
+cache, eval replay, the embedded model) in one table and one JSON file.
 
     python -m benchmarks                 # everything (a few minutes; the embedded model most)
     python -m benchmarks --quick         # smoke run: few samples, one round each
