@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
 
 from rapidfuzz import fuzz
 
@@ -32,6 +31,7 @@ from concord.schema import (
     Disagreement,
     Evidence,
     GroundingCounts,
+    GroundingPolicy,
     ModelSummary,
     Participant,
     Position,
@@ -187,7 +187,7 @@ def ground_summary(
     output: ModelSummary,
     article: str,
     *,
-    policy: Literal["flag", "strict"] = "flag",
+    policy: GroundingPolicy = "flag",
     fuzzy_threshold: float = 90.0,
 ) -> tuple[Summary, GroundingCounts]:
     """Turn the model's summary into the user-facing one, with evidence offsets and flags."""

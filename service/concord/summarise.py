@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from concord.article import Article
 from concord.grounding import ground_summary
@@ -19,7 +19,7 @@ from concord.multipass import summarise_by_sentences
 from concord.progress import ProgressCallback, StepClock
 from concord.prompts import PromptTemplate
 from concord.providers import ConnectedModel
-from concord.schema import Meta, SummaryResult, schema_hash
+from concord.schema import GroundingPolicy, Meta, SummaryResult, schema_hash
 from concord.settings import Settings
 from concord.structured_output import request_summary
 
@@ -31,7 +31,7 @@ class PipelineOptions:
     """The knobs of one summarise run."""
 
     max_attempts: int = 3
-    grounding_policy: Literal["flag", "strict"] = "flag"
+    grounding_policy: GroundingPolicy = "flag"
     fuzzy_threshold: float = 90.0
     call: CallOptions = field(default_factory=CallOptions)
     log_article_text: bool = False  # articles may be confidential: off unless asked for
