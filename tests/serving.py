@@ -27,21 +27,51 @@ class ServeProcess:
     port: int
     stderr: Path  # everything the server logged
 
+    @property
+    def pid(self) -> int:
+        """The main process; Granian serves from a worker process under it."""
+        return self.process.pid
+
     def log(self) -> str:
         return self.stderr.read_text(encoding="utf-8", errors="replace")
 
 
 @contextlib.contextmanager
 def serve_process(
-    tmp_path: Path, env: dict[str, str], *, ready_path: str = "/healthz", ready_within_s: float = 30
+    tmp_path: Path,
+    env: dict[str, str],
+    *,
+    workers: int = 1,
+    ready_path: str = "/healthz",
+    ready_within_s: float = 30,
 ) -> Iterator[ServeProcess]:
     """``concord serve`` on a free loopback port with ``env`` (over a CONCORD_-free environment),
-    ready once ``ready_path`` answers 200; killed by its pid afterwards if still running."""
+    ready once ``ready_path`` answers 200; killed by its pid afterwards if still running.
+    The benchmarks start it this way too."""
     port = free_port()
+    command = [*_command(port), "--workers", str(workers)]
+    with listening_process(
+        "concord serve", command, tmp_path, env, port, ready_path, ready_within_s
+    ) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def listening_process(
+    name: str,
+    command: list[str],
+    tmp_path: Path,
+    env: dict[str, str],
+    port: int,
+    ready_path: str = "/healthz",
+    ready_within_s: float = 30,
+) -> Iterator[ServeProcess]:
+    """Any HTTP server ``command`` that listens on ``port``, started as ``serve_process`` starts
+    ``concord serve``: its output in ``tmp_path``, ready once ``ready_path`` answers 200."""
     stderr = tmp_path / f"serve-{port}.log"
     with stderr.open("wb") as sink:
         process = subprocess.Popen(
-            _command(port), cwd=tmp_path, env=_environment(tmp_path, env), stdout=sink,
+            command, cwd=tmp_path, env=environment(tmp_path, env), stdout=sink,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
     server = ServeProcess(process, f"http://127.0.0.1:{port}", port, stderr)
@@ -49,12 +79,12 @@ def serve_process(
         deadline = time.monotonic() + ready_within_s
         while True:
             if process.poll() is not None:
-                raise AssertionError(f"concord serve exited early: {server.log()}")
+                raise AssertionError(f"{name} exited early: {server.log()}")
             with contextlib.suppress(httpx.TransportError):
                 if httpx.get(server.base + ready_path, timeout=2).status_code == 200:
                     break
             if time.monotonic() > deadline:
-                raise AssertionError(f"concord serve not ready in {ready_within_s} s")
+                raise AssertionError(f"{name} not ready in {ready_within_s} s")
             time.sleep(0.1)
         yield server
     finally:
@@ -72,7 +102,7 @@ def worker_process(
     with (tmp_path / f"{name}.log").open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "concord.cli", "worker"],
-            cwd=tmp_path, env=_environment(tmp_path, env), stdout=sink, stderr=subprocess.STDOUT,
+            cwd=tmp_path, env=environment(tmp_path, env), stdout=sink, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
         yield process
@@ -87,15 +117,17 @@ def serve_until_exit(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``concord serve`` expecting it to give up on its own; its exit code and output."""
     return subprocess.run(
-        _command(port or free_port()), cwd=tmp_path, env=_environment(tmp_path, env),
+        _command(port or free_port()), cwd=tmp_path, env=environment(tmp_path, env),
         capture_output=True, text=True, timeout=within_s, check=False,
     )  # fmt: skip
 
 
-def _environment(tmp_path: Path, env: dict[str, str]) -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CONCORD_")}
+def environment(tmp_path: Path, env: dict[str, str]) -> dict[str, str]:
+    """``env`` over this process's environment without its CONCORD_ variables, the prompt
+    version pinned to the one the fakes answer in, and no ``concord.toml`` read."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("CONCORD_")}
     pinned = {"CONCORD_PROMPT_VERSION": os.environ.get("CONCORD_PROMPT_VERSION", "summarise/v2")}
-    return environment | pinned | {"CONCORD_CONFIG": str(tmp_path / "absent.toml"), **env}
+    return inherited | pinned | {"CONCORD_CONFIG": str(tmp_path / "absent.toml"), **env}
 
 
 def _command(port: int) -> list[str]:
