@@ -40,7 +40,7 @@ ARTICLE = (
     "US-led coalition conducting air strikes."
 )
 
-VALID = {
+VALID: dict[str, Any] = {
     "participants": [
         {
             "name": "John Kerry",
