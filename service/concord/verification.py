@@ -57,16 +57,44 @@ _CUES: dict[PointKind, tuple[str, ...]] = {
 # A cue right after a negation ("without a single sticking point", "no objection") says the
 # opposite: it does not count.
 _NEGATION = re.compile(r"(?:\bno|\bnot|\bwithout|\bnever|\bnor|n't)(?:\W+\w+){0,2}\W+$")
+# Words of agreement also turn after a refusal or a failure: "refused to accept", "failed to
+# agree", "declined to sign".
+_REFUSAL = re.compile(
+    r"(?:\bno|\bnot|\bwithout|\bnever|\bnor|n't|\bneither|\brefus\w*|\bdeclin\w*|\bfail\w*"
+    r"|\bunable|\breject\w*)(?:\W+\w+){0,2}\W+$"
+)
+
+
+def _folded(sentences: Sequence[Sentence]) -> str:
+    return " ".join(s.text for s in sentences).casefold().replace("’", "'") + " "
+
+
+def _cue_hits(text: str, cues: Sequence[str], negation: re.Pattern[str]) -> list[str]:
+    """The cues that occur where a word starts and not right after a negation."""
+    return [
+        cue
+        for cue in cues
+        if any(
+            not negation.search(text[max(0, hit.start() - 40) : hit.start()])
+            for hit in re.finditer(rf"(?<!\w){re.escape(cue)}", text)
+        )
+    ]
 
 
 def has_cue(kind: PointKind, sentences: Sequence[Sentence]) -> bool:
     """True when the cited sentences hold a word of this kind of point, not negated."""
-    text = " ".join(s.text for s in sentences).casefold().replace("’", "'") + " "
-    for cue in _CUES[kind]:
-        for hit in re.finditer(rf"(?<!\w){re.escape(cue)}", text):
-            if not _NEGATION.search(text[max(0, hit.start() - 40) : hit.start()]):
-                return True
-    return False
+    return bool(_cue_hits(_folded(sentences), _CUES[kind], _NEGATION))
+
+
+def shows_agreement(sentences: Sequence[Sentence]) -> bool:
+    """True when the cited sentences hold a word of agreeing, signing or committing that no
+    negation or refusal turns: "Vardania refused to accept a body whose decisions could
+    overrule its courts" is not an agreement."""
+    return bool(_cue_hits(_folded(sentences), _CUES["agreement"], _REFUSAL))
+
+
+def _shows_difference(sentences: Sequence[Sentence]) -> bool:
+    return has_cue("disagreement", sentences)
 
 
 def cue_sentences(kind: PointKind, sentences: Sequence[Sentence]) -> list[int]:
@@ -109,7 +137,8 @@ def decide(
     keep: set[int] = set()
     counts = VerificationCounts(checked=len(candidates))
     for candidate in candidates:
-        cued = bool(candidate.sentences) and has_cue(candidate.kind, candidate.sentences)
+        shows = shows_agreement if candidate.kind == "agreement" else _shows_difference
+        cued = bool(candidate.sentences) and shows(candidate.sentences)
         said = verdicts.get(candidate.number, True)
         # these need a cue in their own sentences, whatever the model said: see the docstring
         needs_cue = candidate.kind == "agreement" or not article_has_difference

@@ -2,7 +2,14 @@
 
 from concord.schema import Check
 from concord.sentences import split_sentences
-from concord.verification import Candidate, PointKind, cue_sentences, decide, has_cue
+from concord.verification import (
+    Candidate,
+    PointKind,
+    cue_sentences,
+    decide,
+    has_cue,
+    shows_agreement,
+)
 
 ARTICLE = (
     "Russia has refused to join the coalition. "
@@ -95,3 +102,19 @@ def test_in_an_article_without_words_of_difference_a_yes_is_not_enough() -> None
     keep, counts = decide(candidates, checks, article_has_difference=False)
     assert keep == {2}
     assert counts.dropped == 1
+
+
+def test_words_of_agreement_after_a_refusal_do_not_show_an_agreement() -> None:
+    refused, signed = split_sentences(
+        "Vardania refused to accept a tribunal and declined to sign the text. "
+        "Both sides agreed to meet again."
+    )
+    assert has_cue("agreement", [refused])  # a lead for the pass to check...
+    assert not shows_agreement([refused])  # ...but not evidence of an agreement
+    assert shows_agreement([signed])
+    keep, _ = decide(
+        [Candidate(1, "agreement", "accept a tribunal", [refused], [1])],
+        [Check(candidate=1, shown=True)],
+        article_has_difference=True,
+    )
+    assert keep == set()
