@@ -145,6 +145,7 @@ async def run(args: argparse.Namespace) -> int:
     if args.json:
         summary = {**asdict(out), **asdict(answers)}
         summary |= {"statuses": dict(out.statuses), "lost": dict(out.lost)}  # not Counters
+        summary |= {"longest_s": max(out.latencies_ms, default=0.0) / 1000}
         summary |= {"rss_mb": rss, "budget_s": args.budget_s, "ok": ok}
         write_json(Path(args.json), summary)
     return 0 if ok else 1
