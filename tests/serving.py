@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 
 from concord.loopback import free_port
 from tests.fakes.openai_server import FakeOpenAIServer
@@ -88,9 +89,23 @@ def listening_process(
             time.sleep(0.1)
         yield server
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
+        _kill_tree(process)
+
+
+def _kill_tree(process: subprocess.Popen[bytes]) -> None:
+    """Kill the server and every process it started, each by its pid: a Granian worker whose
+    parent was killed does not always notice, and would go on holding its port."""
+    if process.poll() is not None:
+        return
+    children: list[psutil.Process] = []
+    with contextlib.suppress(psutil.NoSuchProcess):
+        children = psutil.Process(process.pid).children(recursive=True)
+    process.kill()
+    process.wait(timeout=10)
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
+    psutil.wait_procs(children, timeout=10)
 
 
 @contextlib.contextmanager
