@@ -47,7 +47,7 @@ test: $(STAMP) system-packages lint
 ## The single-pass summarise/v2 recordings of both embedded models, kept for comparison.
 HISTORY := evals/history/summarise-v2
 gate-history: $(STAMP)
-	CONCORD_PROMPT_VERSION=summarise/v2 $(BIN)/concord eval --gate --cassettes-dir $(HISTORY) \
+	CONCORD_PROMPT_VERSION=summarise/v2 $(BIN)/concord eval --gate --cassettes $(HISTORY) \
 	  --baseline $(HISTORY)/baseline.json --reports-dir reports/history-v2
 
 lint: $(STAMP)

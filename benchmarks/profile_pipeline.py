@@ -16,7 +16,7 @@ from pathlib import Path
 
 from benchmarks import processes
 from benchmarks.context import pipeline
-from concord.summarise import summarise
+from concord.pipeline import summarise
 
 try:
     from pyinstrument import Profiler

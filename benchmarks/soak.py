@@ -35,6 +35,7 @@ from benchmarks.loadgen import Outcome, send_all
 from benchmarks.processes import embedded_concord_serve, process_tree, tree_rss_mb
 from benchmarks.sample import ROOT
 from benchmarks.stats import percentile
+from concord.providers.embedded.child import CHILD_MODULE
 
 REQUESTS = 40
 CONCURRENCY = 8
@@ -131,7 +132,7 @@ def report(
 
 
 def _model_rss_mb(pid: int) -> float:
-    servers = [p for p in process_tree(pid) if "concord.local_model" in " ".join(p.cmdline())]
+    servers = [p for p in process_tree(pid) if CHILD_MODULE in " ".join(p.cmdline())]
     return sum(float(p.memory_info().rss) for p in servers) / 2**20
 
 

@@ -9,6 +9,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from concord import __version__
 from concord.errors import ConcordError, ConfigurationError, ProviderError
 
 SUBCOMMANDS = {
@@ -17,6 +18,7 @@ SUBCOMMANDS = {
     "batch": ("concord.batch.command", "summarise a corpus (folder of .txt or JSONL) to JSONL"),
     "worker": ("concord.jobs.worker", "process summary jobs from the Redis queue"),
     "eval": ("concord.evaluation.command", "run the eval suite (replay by default, or --record)"),
+    "providers": ("concord.cli_providers", "list provider profiles: keys set, URLs answering"),
 }
 
 EXIT_BAD_INPUT = 2
@@ -39,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Evidence-grounded summaries of news articles: who took part, "
         "what they agreed on, where they differ.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         module = importlib.import_module(module_name)

@@ -7,15 +7,13 @@ import asyncio
 import sys
 from pathlib import Path
 
-from concord.article import Article, check_article, decode_article_bytes
+from concord.article import decode_article_bytes
 from concord.cli_progress import terminal_progress, wants_progress
 from concord.errors import InvalidArticle
-from concord.prompts import load_prompt
-from concord.providers import connect, parse_model_id
+from concord.pipeline import summarise_text
 from concord.redact import configure_logging
 from concord.schema import SummaryResult
-from concord.settings import Settings
-from concord.summarise import PipelineOptions, summarise
+from concord.settings import Settings, load_settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,22 +52,23 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         overrides["prompt_version"] = args.prompt_version
     if args.strict:
         overrides["grounding_policy"] = "strict"
-    return Settings(**overrides)  # type: ignore[arg-type]
+    return load_settings(**overrides)
 
 
 async def summarise_file(args: argparse.Namespace) -> SummaryResult:
     settings = settings_from_args(args)
     configure_logging(settings.log_level)
-    model_id = args.model or (args.provider if args.provider else settings.model)
-    ref = parse_model_id(model_id, args.provider if args.model else None)
-    prompt = load_prompt(settings.prompt_version, settings.prompts_dir)
-    # Check the article before starting any model: bad input should fail in milliseconds.
+    # Bad input fails in milliseconds: summarise_text checks it before starting any model.
     text = decode_article_bytes(read_article_input(args.path))
-    article: Article = check_article(text, max_chars=settings.max_article_chars, title=args.title)
-    options = PipelineOptions.from_settings(settings)
     with terminal_progress(wants_progress(args.quiet)) as on_progress:
-        async with connect(settings, ref) as model:
-            return await summarise(article, model, prompt, options, on_progress=on_progress)
+        return await summarise_text(
+            text,
+            settings,
+            model=args.model,
+            provider=args.provider,
+            title=args.title,
+            on_progress=on_progress,
+        )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,6 +1,6 @@
 """Concord's error hierarchy: each error knows its HTTP status, a title and a stable type URI.
 
-Provider exceptions are translated into these at the provider boundary only (``model_call``),
+Provider exceptions are translated into these at the provider boundary only (``providers.call``),
 so the CLI and the HTTP API can report any failure without knowing where it came from.
 The ``detail`` of an error is written for the client: it never holds a stack trace or a secret.
 """
@@ -86,15 +86,15 @@ class Overloaded(ConcordError):
 
 
 class ProviderError(ConcordError):
-    """The model provider failed; ``attempts`` says how many calls were made."""
+    """The model provider failed; ``calls`` says how many model (HTTP) calls were made."""
 
     status = 502
     title = "Provider error"
     slug = "provider-error"
 
-    def __init__(self, detail: str, *, attempts: int = 1, **extra: Any) -> None:
-        super().__init__(detail, attempts=attempts, **extra)
-        self.attempts = attempts
+    def __init__(self, detail: str, *, calls: int = 1, **extra: Any) -> None:
+        super().__init__(detail, calls=calls, **extra)
+        self.calls = calls
 
 
 class ProviderRateLimited(ProviderError):
@@ -103,9 +103,9 @@ class ProviderRateLimited(ProviderError):
     slug = "provider-rate-limited"
 
     def __init__(
-        self, detail: str, *, attempts: int = 1, retry_after: float | None = None, **extra: Any
+        self, detail: str, *, calls: int = 1, retry_after: float | None = None, **extra: Any
     ) -> None:
-        super().__init__(detail, attempts=attempts, **extra)
+        super().__init__(detail, calls=calls, **extra)
         self.retry_after = retry_after
 
     @property
@@ -136,13 +136,13 @@ class OutputInvalid(ProviderError):
     """The model's output still broke the schema after every allowed attempt.
 
     ``last_output`` keeps the final raw completion for logs and evals; it is not sent to HTTP
-    clients, whose problem document carries only the attempt count and the last validation error.
+    clients, whose problem document carries only the call count and the last validation error.
     """
 
     title = "Model output invalid"
     slug = "output-invalid"
 
-    def __init__(self, detail: str, *, attempts: int, last_output: str, last_error: str) -> None:
-        super().__init__(detail, attempts=attempts, last_error=last_error)
+    def __init__(self, detail: str, *, calls: int, last_output: str, last_error: str) -> None:
+        super().__init__(detail, calls=calls, last_error=last_error)
         self.last_output = last_output
         self.last_error = last_error

@@ -26,10 +26,10 @@ from concord.cited_summary import (
     finish,
 )
 from concord.injection import screen
-from concord.model_call import CallOptions
 from concord.progress import StepClock
 from concord.prompts import PromptTemplate
-from concord.providers import ConnectedModel
+from concord.providers.call import CallOptions
+from concord.providers.connection import ConnectedModel
 from concord.schema import (
     AgreementsPass,
     CitedParticipant,
@@ -114,11 +114,11 @@ class _Passes:
             last_resort=self._drop_unknown,
         )
         self.usage += result.usage
-        self.calls += result.attempts
+        self.calls += result.calls
         self.stats.append(
             PassStats(
                 name=name,
-                calls=result.attempts,
+                calls=result.calls,
                 prompt_tokens=result.usage.prompt_tokens,
                 cached_tokens=result.cached_tokens,
                 completion_tokens=result.usage.completion_tokens,
@@ -243,11 +243,14 @@ async def summarise_by_sentences(
     keep: set[int] = set()
     verification = VerificationCounts()
     if candidates:
-        checks = await passes.ask(
-            "verification", VerificationPass, candidates=render_candidates(candidates)
-        )
+        checks = None
+        if "verification" in prompt.passes:
+            asked = await passes.ask(
+                "verification", VerificationPass, candidates=render_candidates(candidates)
+            )
+            checks = asked.checks
         differs = bool(cue_sentences("disagreement", index.shown))
-        keep, verification = decide(candidates, checks.checks, article_has_difference=differs)
+        keep, verification = decide(candidates, checks, article_has_difference=differs)
     differ = [d for n, d in enumerate(differ, start=len(agreed) + 1) if n in keep]
     agreed = [a for n, a in enumerate(agreed, start=1) if n in keep]
 

@@ -1,5 +1,9 @@
 """Versioned prompt templates: load a YAML file from ``prompts/``, check it, render messages.
 
+The templates are written in the project's top-level ``prompts/`` and ship inside the package as
+``concord/prompt_templates/`` (a symlink to that folder in the checkout, copied as real files
+into a wheel), so an installed Concord reads them with ``importlib.resources`` wherever it runs.
+
 A template names the variables it takes; rendering with one missing, or a file that uses a
 placeholder it does not declare, fails with a ``PromptError`` that says which. Each version has
 a content hash so summaries, caches and recorded responses can tell when a prompt changed.
@@ -11,6 +15,8 @@ import hashlib
 import json
 import string
 from functools import cached_property, lru_cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from concord.errors import PromptError
 
-_PROJECT_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+SHIPPED_PROMPTS: Traversable = files("concord") / "prompt_templates"
 
 
 class PromptTemplate(BaseModel):
@@ -82,15 +88,17 @@ PASS_VARIABLES: dict[str, set[str]] = {
     "disagreements": {"participants", "leads"},
     "verification": {"candidates"},
 }
+# The verification pass is optional: without it the cited sentences' cues decide alone.
+REQUIRED_PASSES = {"participants", "agreements", "disagreements"}
 
 
-def _check(template: PromptTemplate, path: Path) -> None:
+def _check(template: PromptTemplate, path: Traversable) -> None:
     used = _placeholders(template.system) | _placeholders(template.user)
     undeclared = used - set(template.variables)
     if undeclared:
         raise PromptError(f"{path}: placeholder(s) {sorted(undeclared)} not in 'variables'")
-    if template.kind == "sentences" and set(template.passes) != set(PASS_VARIABLES):
-        raise PromptError(f"{path}: a sentences prompt needs passes {sorted(PASS_VARIABLES)}")
+    if template.kind == "sentences" and not set(template.passes) >= REQUIRED_PASSES:
+        raise PromptError(f"{path}: a sentences prompt needs passes {sorted(REQUIRED_PASSES)}")
     if template.kind == "quotes" and template.passes:
         raise PromptError(f"{path}: passes belong to kind 'sentences' prompts")
     for name, text in template.passes.items():
@@ -105,12 +113,12 @@ def _check(template: PromptTemplate, path: Path) -> None:
         raise PromptError(f"{path}: repair must use exactly {{error}}")
 
 
-def prompts_dir(override: Path | None = None) -> Path:
-    """The prompts folder: an explicit override, else ./prompts, else the project's own."""
+def prompts_dir(override: Path | None = None) -> Traversable:
+    """The prompts folder: an explicit override, else ./prompts, else the copy Concord ships."""
     if override is not None:
         return override
     local = Path.cwd() / "prompts"
-    return local if local.is_dir() else _PROJECT_PROMPTS
+    return local if local.is_dir() else SHIPPED_PROMPTS
 
 
 @lru_cache(maxsize=32)

@@ -36,6 +36,6 @@ def summary_record(result: SummaryResult) -> dict[str, Any]:
 def problem_record(error: ConcordError, latency_ms: float = 0.0) -> dict[str, Any]:
     """A failed article: ``{"problem", "meta"}``; meta holds what little is known."""
     meta: dict[str, Any] = {"latency_ms": round(latency_ms, 1)}
-    if isinstance(attempts := error.extra.get("attempts"), int):
-        meta["attempts"] = attempts
+    if isinstance(calls := error.extra.get("calls"), int):
+        meta["calls"] = calls
     return {"problem": problem_document(error), "meta": meta}

@@ -250,7 +250,11 @@ class VerificationCounts(_Strict):
     checked: int = 0
     kept: int = 0
     dropped: int = 0
-    kept_by_cue: int = Field(0, description="Doubted by the model, kept for a cue in the text.")
+    kept_by_cue: int = Field(
+        0,
+        description="Kept for a cue in the cited text although the model doubted it, or with "
+        "no model check at all (prompts without a verification pass).",
+    )
 
 
 class Meta(_Strict):
@@ -259,7 +263,7 @@ class Meta(_Strict):
     prompt_version: str
     prompt_hash: str
     schema_hash: str
-    attempts: int
+    calls: int
     usage: Usage
     latency_ms: float
     grounding: GroundingCounts

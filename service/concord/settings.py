@@ -12,7 +12,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,6 +20,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from concord.errors import ConfigurationError
 from concord.schema import GroundingPolicy
 
 
@@ -53,8 +54,10 @@ class ApiSettings(BaseModel):
         30.0, gt=0, description="Time a client has to send the whole request body (408 above)."
     )
     cache_entries: int = Field(256, description="Cached summaries kept in memory (0 disables).")
-    allowed_providers: list[str] = Field(
-        default_factory=list, description="Provider profiles a request may pick (empty: none)."
+    allowed_models: list[str] = Field(
+        default_factory=list,
+        description="Model ids ('provider:model') a request may pick besides the default "
+        "(empty: none).",
     )
     allowed_prompt_versions: list[str] = Field(
         default_factory=list, description="Prompt versions a request may pick (empty: none)."
@@ -179,6 +182,19 @@ class Settings(BaseSettings):
             env_settings,
             TomlConfigSettingsSource(settings_cls, toml_file=toml_path),
         )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment and ``concord.toml``, ``overrides`` on top; a bad value is a
+    ``ConfigurationError`` naming the field (never the value: it may be a key)."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise ConfigurationError(f"invalid setting(s): {problems}") from None
 
 
 @lru_cache(maxsize=1)

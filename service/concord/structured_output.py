@@ -3,7 +3,7 @@
 The loop is bounded (``max_attempts``). Whatever the provider claims about JSON schema support,
 each completion is parsed and validated against ``ModelSummary``; a truncated, empty or invalid
 answer costs one attempt and the next request carries the previous answer and what was wrong
-with it. When attempts run out, ``OutputInvalid`` carries the count and the last raw output.
+with it. When attempts run out, ``OutputInvalid`` carries the calls made and the last raw output.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import from_json
 
 from concord.errors import OutputInvalid, ProviderError, ProviderRefused
-from concord.model_call import CallOptions, Completion, call_model
 from concord.prompts import PromptTemplate
-from concord.providers import ConnectedModel
+from concord.providers.call import CallOptions, Completion, call_model
+from concord.providers.connection import ConnectedModel
 from concord.schema import ModelSummary, Usage, model_json_schema
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ _MAX_ECHO = 2000
 @dataclass(frozen=True, slots=True)
 class ValidatedOutput(Generic[Output]):
     value: Output
-    attempts: int  # model calls made, transient retries included
+    calls: int  # model calls made, transient retries included
     usage: Usage  # summed over every call
     cached_tokens: int = 0  # prompt tokens the server reused from its cache, summed
     salvaged: bool = False  # cut off at the token cap; the complete items were kept
@@ -179,8 +179,8 @@ async def request_structured(
         try:
             completion = await call_model(model, messages, options)
         except ProviderError as exc:
-            exc.attempts += calls
-            exc.extra["attempts"] = exc.attempts
+            exc.calls += calls
+            exc.extra["calls"] = exc.calls
             raise
         calls += completion.calls
         usage += completion.usage
@@ -188,7 +188,7 @@ async def request_structured(
         if completion.refusal:
             raise ProviderRefused(
                 f"the model refused to summarise the article: {completion.refusal[:200]}",
-                attempts=calls,
+                calls=calls,
             )
         if (
             salvage_cut_off
@@ -214,7 +214,7 @@ async def request_structured(
         return ValidatedOutput(value, calls, usage, cached)
     raise OutputInvalid(
         f"the model's output was still invalid after {max_attempts} attempt(s): {last_error}",
-        attempts=calls,
+        calls=calls,
         last_output=last_output,
         last_error=last_error,
     )

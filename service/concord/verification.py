@@ -123,23 +123,29 @@ def render_candidates(candidates: Sequence[Candidate]) -> str:
 
 
 def decide(
-    candidates: Sequence[Candidate], checks: Sequence[Check], *, article_has_difference: bool
+    candidates: Sequence[Candidate],
+    checks: Sequence[Check] | None,
+    *,
+    article_has_difference: bool,
 ) -> tuple[set[int], VerificationCounts]:
     """The numbers of the candidates to keep, and the counts for ``meta.verification``.
 
-    A candidate the model did not answer for is kept: silence is not evidence against it. In an
+    A candidate the model did not answer for is kept: silence is not evidence against it. With
+    no verification pass at all (``checks`` None), only a cue keeps a candidate. In an
     article where no sentence speaks of refusal, opposition, criticism, suspicion or conditions
     (``article_has_difference`` false), the model's yes is not enough for a difference: it
     needs a cue in its own sentences, and there are none. A recorded run showed why: asked
     whether "approved the deal unanimously" shows a difference, the model said yes.
     """
-    verdicts = {check.candidate: check.shown for check in checks}
+    # No verification pass (``checks`` None): no verdict for anyone, so the cues decide alone.
+    verdicts = {check.candidate: check.shown for check in checks or []}
+    silence_keeps = checks is not None
     keep: set[int] = set()
     counts = VerificationCounts(checked=len(candidates))
     for candidate in candidates:
         shows = shows_agreement if candidate.kind == "agreement" else _shows_difference
         cued = bool(candidate.sentences) and shows(candidate.sentences)
-        said = verdicts.get(candidate.number, True)
+        said = verdicts.get(candidate.number, silence_keeps)
         # these need a cue in their own sentences, whatever the model said: see the docstring
         needs_cue = candidate.kind == "agreement" or not article_has_difference
         if (said and not needs_cue) or cued:

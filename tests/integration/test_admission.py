@@ -11,7 +11,8 @@ import httpx
 
 from concord.api.admission import Admission, SummaryTimes, slot_count
 from concord.api.limiter import ConcurrencyLimiter
-from concord.providers import PROFILES, ConnectedModel
+from concord.providers.connection import ConnectedModel
+from concord.providers.profiles import PROFILES
 from tests.conftest import ARTICLE, ClientFactory, assert_problem, fake_settings, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
 

@@ -136,7 +136,7 @@ async def test_provider_rate_limit_is_429_with_its_retry_after(
         response = await client.post("/v1/summaries", json={"text": ARTICLE})
     body = assert_problem(response, 429, "provider-rate-limited")
     assert response.headers["retry-after"] == "7"
-    assert body["attempts"] == 1
+    assert body["calls"] == 1
 
 
 async def test_output_still_invalid_after_retries_is_502(
@@ -146,14 +146,14 @@ async def test_output_still_invalid_after_retries_is_502(
     async with api_client(max_attempts=3) as client:
         response = await client.post("/v1/summaries", json={"text": ARTICLE})
     body = assert_problem(response, 502, "output-invalid")
-    assert body["attempts"] == 3
+    assert body["calls"] == 3
     assert "this is not JSON" not in response.text  # the raw completion stays in the logs
 
 
 async def test_unreachable_provider_is_503(api_client: ClientFactory) -> None:
     async with api_client(base_url=closed_port_url(), transient_retries=1) as client:
         response = await client.post("/v1/summaries", json={"text": ARTICLE})
-    assert assert_problem(response, 503, "provider-unavailable")["attempts"] == 2
+    assert assert_problem(response, 503, "provider-unavailable")["calls"] == 2
 
 
 async def test_provider_timeout_is_504(
@@ -162,7 +162,7 @@ async def test_provider_timeout_is_504(
     fake_openai.enqueue(Hang(5))
     async with api_client(timeout_s=0.3) as client:
         response = await client.post("/v1/summaries", json={"text": ARTICLE})
-    assert assert_problem(response, 504, "provider-timeout")["attempts"] == 1
+    assert assert_problem(response, 504, "provider-timeout")["calls"] == 1
 
 
 async def test_request_timeout_is_504(
@@ -181,7 +181,7 @@ async def test_unexpected_failure_is_a_generic_500_logged_redacted(
     async def crash(*_: object, **__: object) -> None:
         raise RuntimeError(f"boom with key {sk('abcdefghijklmnop1234')}")
 
-    monkeypatch.setattr("concord.api.runner.summarise", crash)
+    monkeypatch.setattr("concord.api.summary_runner.summarise", crash)
     async with api_client() as client:
         with caplog.at_level(logging.ERROR, logger="concord.api.problems"):
             response = await client.post("/v1/summaries", json={"text": ARTICLE})

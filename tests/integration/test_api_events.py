@@ -84,7 +84,7 @@ async def test_a_provider_fault_mid_stream_ends_in_a_problem_event(
     assert problem["type"].endswith("/provider-error")
     assert problem["title"]
     assert problem["detail"]
-    assert problem["attempts"] == 3
+    assert problem["calls"] == 3
     assert "Traceback" not in response.text
 
 
@@ -121,7 +121,7 @@ async def test_a_request_refused_before_work_gets_a_plain_problem(
 
 async def test_options_list_what_a_request_may_pick(api_client: ClientFactory) -> None:
     allowed = {
-        "allowed_providers": ["openai:gpt-4o-mini"],
+        "allowed_models": ["openai:gpt-4o-mini"],
         "allowed_prompt_versions": ["summarise/v1"],
     }
     async with api_client(api=allowed) as client:

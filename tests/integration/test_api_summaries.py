@@ -19,7 +19,7 @@ async def test_json_body_gives_the_cli_document(
     assert body["summary"]["participants"][0]["name"] == "John Kerry"
     assert body["summary"]["participants"][0]["evidence"][0]["grounded"] is True
     meta = body["meta"]
-    assert (meta["provider"], meta["model"], meta["attempts"]) == ("llamacpp", "fake-model", 1)
+    assert (meta["provider"], meta["model"], meta["calls"]) == ("llamacpp", "fake-model", 1)
     assert meta["prompt_version"] == Settings().prompt_version
     assert meta["cached"] is False
     assert "Title: Talks" in fake_openai.requests[0].body["messages"][1]["content"]
@@ -41,7 +41,7 @@ async def test_allowed_provider_is_connected_on_demand(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer
 ) -> None:
     fake_openai.enqueue(valid_answer(), valid_answer())
-    async with api_client(api={"allowed_providers": ["llamacpp:other-model"]}) as client:
+    async with api_client(api={"allowed_models": ["llamacpp:other-model"]}) as client:
         in_query = await client.post(
             "/v1/summaries?provider=llamacpp:other-model", json={"text": ARTICLE}
         )

@@ -10,13 +10,9 @@ import pytest
 import yaml
 
 from concord.cli import main
-from concord.evaluation.baseline import BASELINE_PATH
-from concord.evaluation.cases import CASES_DIR, load_cases
-from concord.evaluation.cassettes import CASSETTES_DIR
+from concord.evaluation.cases import load_cases
 from concord.settings import Settings
-
-# The single-pass v2 recordings of both embedded models, kept beside the default's.
-HISTORY = CASSETTES_DIR.parent / "history" / "summarise-v2"
+from tests.shipped_evals import BASELINE_PATH, CASES_DIR, CASSETTES_DIR, EVALS, HISTORY
 
 
 @pytest.fixture(autouse=True)
@@ -35,9 +31,10 @@ def _require_recordings() -> None:
 
 
 def test_replay_and_gate_pass_offline_and_fast(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _require_recordings()
+    monkeypatch.chdir(EVALS.parent)  # no paths given: ./evals/ of the working directory
     code = main(["eval", "--gate", "--reports-dir", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 0, out
@@ -62,9 +59,9 @@ def _copy_suite(
 def _args(cases: Path, cassettes: Path, baseline: Path, tmp_path: Path) -> list[str]:
     return [
         "eval",
-        "--cases-dir",
+        "--cases",
         str(cases),
-        "--cassettes-dir",
+        "--cassettes",
         str(cassettes),
         "--baseline",
         str(baseline),
@@ -86,7 +83,7 @@ def test_a_copied_case_folder_with_edited_expectations_runs_without_code_changes
         shutil.copy(folder / "kerry-lavrov.yaml", folder / "kerry-lavrov-names-only.yaml")
 
     args = _args(cases, cassettes, baseline, tmp_path)
-    code = main([*args, "--cases", "kerry-lavrov-names-only"])
+    code = main([*args, "--only", "kerry-lavrov-names-only"])
 
     out = capsys.readouterr().out
     assert code == 0
@@ -121,7 +118,7 @@ def test_breaking_an_expectation_turns_the_gate_red_with_a_readable_diff(
             required[index] = {"aliases": aliases, "role": ["zzyzx"]}
     expected.write_text(yaml.safe_dump(spec), encoding="utf-8")
 
-    code = main([*_args(cases, cassettes, baseline, tmp_path), "--gate", "--cases", case_id])
+    code = main([*_args(cases, cassettes, baseline, tmp_path), "--gate", "--only", case_id])
 
     out = capsys.readouterr().out
     assert code == 1
@@ -148,8 +145,8 @@ def test_two_models_side_by_side_in_one_table_and_one_report(
     assert {qwen, gemma} <= set(_recorded_models())
 
     code = main([
-        "eval", "--providers", "local:qwen,local:gemma", "--cassettes-dir", str(HISTORY),
-        "--reports-dir", str(tmp_path),
+        "eval", "--providers", "local:qwen,local:gemma", "--cases", str(CASES_DIR),
+        "--cassettes", str(HISTORY), "--reports-dir", str(tmp_path),
     ])  # fmt: skip
 
     out = capsys.readouterr().out
@@ -160,7 +157,7 @@ def test_two_models_side_by_side_in_one_table_and_one_report(
     results = json.loads((tmp_path / "eval-results.json").read_text(encoding="utf-8"))
     for model_id in (qwen, gemma):
         runs = [r for r in results["runs"] if r["model_id"] == model_id]
-        assert len(runs) == len(load_cases())
+        assert len(runs) == len(load_cases(CASES_DIR))
         # Means and counts cover the cases recorded for the model, not those never recorded.
         recorded = [r for r in runs if r["recorded_at"] is not None]
         passed = sum(r["score"]["passed"] for r in recorded)
@@ -189,3 +186,17 @@ def test_the_gate_fails_when_a_recorded_model_loses_its_cassettes(
     out = capsys.readouterr().out
     assert code == 1
     assert f"  {gone}\n    - model is in the baseline but nothing was replayed" in out
+
+
+def test_run_where_there_is_no_evals_folder_it_says_so_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    code = main(["eval", "--gate"])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1
+    assert err.startswith(f"concord: no eval cases: no cases folder at {tmp_path}/evals/cases;")
+    assert "--cases DIR" in err

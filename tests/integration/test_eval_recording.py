@@ -12,17 +12,19 @@ import yaml
 from openai import AsyncOpenAI
 
 from concord.cli import main
+from concord.evaluation.case_runner import Target, record_case, replay_case
 from concord.evaluation.cases import load_cases
-from concord.evaluation.cassettes import CASSETTES_DIR, CassetteLibrary, StaleCassette
+from concord.evaluation.cassettes import CassetteLibrary, StaleCassette
 from concord.evaluation.freshness import check_fresh
-from concord.evaluation.runner import Target, record_case, replay_case
+from concord.pipeline import PipelineOptions
 from concord.prompts import load_prompt
-from concord.providers import PROFILES, ConnectedModel
+from concord.providers.connection import ConnectedModel
+from concord.providers.profiles import PROFILES
 from concord.schema import ModelParticipant, ModelSummary
 from concord.settings import Settings
-from concord.summarise import PipelineOptions
 from tests.fakes.credentials import ORGANIZATION_HEADER, PROJECT_HEADER, sk
 from tests.fakes.openai_server import Completion, FakeOpenAIServer, HttpError
+from tests.shipped_evals import CASES_DIR, CASSETTES_DIR
 
 FAKE_KEY = sk("test-abcdefghijklmnopqrstuvwxyz0123")
 ORG = "org-abcdefghijklmnop1234"
@@ -30,7 +32,7 @@ ORG = "org-abcdefghijklmnop1234"
 PROMPT = load_prompt(Settings().prompt_version)
 # What the shipped cassettes were recorded with: the default prompt, whatever the pin says.
 SHIPPED = load_prompt(Settings.model_fields["prompt_version"].default)
-CASE = next(case for case in load_cases() if case.id == "kerry-lavrov")
+CASE = next(case for case in load_cases(CASES_DIR) if case.id == "kerry-lavrov")
 
 
 def answer() -> Completion:
@@ -143,7 +145,7 @@ async def test_retries_and_validation_failures_replay_offline(
     assert len(fake_openai.requests) == calls_while_recording  # replay never touched the server
     assert run.error is None
     assert run.result is not None
-    assert run.result.meta.attempts == 3  # the 503, the invalid answer, the good one
+    assert run.result.meta.calls == 3  # the 503, the invalid answer, the good one
     assert [p.name for p in run.result.summary.participants] == ["John Kerry"]
 
 
@@ -215,7 +217,7 @@ def test_a_stale_cassette_names_the_change_and_the_command(
         check_fresh([target], [CASE], SHIPPED, library)
     message = caught.value.detail
     assert named in message
-    assert f"concord eval --record --model {target.id} --cases kerry-lavrov" in message
+    assert f"concord eval --record --model {target.id} --only kerry-lavrov" in message
 
 
 def test_the_cli_refuses_to_replay_a_stale_cassette(
@@ -227,8 +229,10 @@ def test_the_cli_refuses_to_replay_a_stale_cassette(
         [
             "eval",
             "--cases",
+            str(CASES_DIR),
+            "--only",
             "kerry-lavrov",
-            "--cassettes-dir",
+            "--cassettes",
             str(library.root),
             "--reports-dir",
             str(tmp_path / "reports"),
@@ -237,4 +241,4 @@ def test_the_cli_refuses_to_replay_a_stale_cassette(
     assert code != 0
     err = capsys.readouterr().err
     assert "stale eval cassette" in err
-    assert f"re-record with: concord eval --record --model {target.id} --cases kerry-lavrov" in err
+    assert f"re-record with: concord eval --record --model {target.id} --only kerry-lavrov" in err

@@ -3,7 +3,7 @@
 Each row scripts one fault into the fake OpenAI server, sends ``POST /v1/summaries`` through the
 real Litestar app (which calls the fake through the real ``openai`` client over loopback HTTP),
 and checks the defined outcome: a 200 after retrying, or a problem document with a stable
-``type``, the ``attempts`` made, ``Retry-After`` on 429, and nothing internal or secret in the
+``type``, the ``calls`` made, ``Retry-After`` on 429, and nothing internal or secret in the
 body. Then the next request must succeed: no fault leaves the service broken.
 
 The README's "Errors" table is this matrix.
@@ -42,7 +42,7 @@ class Fault:
     replies: tuple[Reply, ...]
     status: int
     slug: str | None  # the problem type; None for a 200
-    attempts: int  # provider calls made: meta.attempts on a 200, `attempts` in a problem
+    calls: int  # provider calls made: meta.calls on a 200, `calls` in a problem
     retry_after: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     refused: bool = False  # nothing listens at the provider's address
@@ -95,7 +95,7 @@ FAULTS: dict[str, Fault] = {
 
 def _check_problem(response: Any, fault: Fault) -> None:
     body = assert_problem(response, fault.status, str(fault.slug))
-    assert body["attempts"] == fault.attempts
+    assert body["calls"] == fault.calls
     if fault.retry_after is not None:
         assert response.headers["retry-after"] == fault.retry_after
     # Nothing internal leaves the process: no traceback, no key, no raw completion.
@@ -114,7 +114,7 @@ async def test_fault_matrix(
         response = await client.post("/v1/summaries", json={"text": ARTICLE})
         assert response.status_code == fault.status, response.text
         if fault.slug is None:
-            assert response.json()["meta"]["attempts"] == fault.attempts
+            assert response.json()["meta"]["calls"] == fault.calls
         else:
             _check_problem(response, fault)
         assert not fake_openai.pending  # every scripted reply was asked for: attempts are real

@@ -19,10 +19,13 @@ from openai.types.chat import ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 
 from concord.cli import main
-from concord.embedded_models import GEMMA3_270M
-from concord.local_model import LocalModelServer, ensure_model_file
-from concord.providers import connect, parse_model_id
+from concord.providers.connection import connect
+from concord.providers.embedded.catalog import GEMMA3_270M
+from concord.providers.embedded.model_file import ensure_model_file
+from concord.providers.embedded.parent import LocalModelServer
+from concord.providers.profiles import parse_model_id
 from concord.settings import Settings
+from tests.shipped_evals import CASES_DIR
 
 pytestmark = pytest.mark.local_model
 
@@ -104,7 +107,8 @@ def test_llamacpp_profile_records_and_replays_against_a_users_own_server(
     monkeypatch.setenv("CONCORD_MAX_TOKENS", "32")
     monkeypatch.setenv("CONCORD_MAX_ATTEMPTS", "1")
     model_id = f"llamacpp:{GEMMA3_270M.name}"
-    paths = ["--cassettes-dir", str(tmp_path / "cassettes"), "--cases", "kerry-lavrov"]
+    paths = ["--cases", str(CASES_DIR), "--cassettes", str(tmp_path / "cassettes")]
+    paths += ["--only", "kerry-lavrov"]
 
     recorded = main(["eval", "--record", "--model", model_id, *paths,
                      "--reports-dir", str(tmp_path / "recorded")])  # fmt: skip

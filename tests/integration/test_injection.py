@@ -14,10 +14,11 @@ from typing import Any, Literal
 import pytest
 
 from concord.article import check_article
+from concord.pipeline import PipelineOptions, summarise
 from concord.prompts import load_prompt
-from concord.providers import ConnectedModel, connect, parse_model_id
+from concord.providers.connection import ConnectedModel, connect
+from concord.providers.profiles import parse_model_id
 from concord.schema import SummaryResult
-from concord.summarise import PipelineOptions, summarise
 from tests.conftest import ARTICLE, fake_settings
 from tests.fakes.openai_server import Completion, FakeOpenAIServer
 

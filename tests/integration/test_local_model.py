@@ -20,16 +20,15 @@ import openai
 import psutil
 import pytest
 
-from concord.local_model import (
-    MODEL_FILENAME,
-    MODEL_SIZE,
-    LocalModelServer,
+from concord.providers.embedded.catalog import DEFAULT_EMBEDDED
+from concord.providers.embedded.model_file import (
     LocalModelUnavailable,
     _assemble,
     _marker,
     _marker_text,
     ensure_model_file,
 )
+from concord.providers.embedded.parent import LocalModelServer
 
 pytestmark = pytest.mark.local_model
 
@@ -121,7 +120,7 @@ def test_server_dies_with_its_parent_even_on_sigkill() -> None:
     parent_script = textwrap.dedent(
         """
         import asyncio
-        from concord.local_model import LocalModelServer
+        from concord.providers.embedded.parent import LocalModelServer
 
         async def main() -> None:
             async with LocalModelServer() as server:
@@ -144,14 +143,14 @@ def test_server_dies_with_its_parent_even_on_sigkill() -> None:
 
 
 def test_cache_file_of_wrong_size_is_replaced_by_a_verified_model(tmp_path: Path) -> None:
-    fake = tmp_path / MODEL_FILENAME
+    fake = tmp_path / DEFAULT_EMBEDDED.filename
     fake.write_bytes(b"not a model")
     _marker(fake).write_text(_marker_text(fake))  # even a marker cannot vouch for a bad size
 
     path = ensure_model_file(tmp_path)
 
     assert path == fake
-    assert path.stat().st_size == MODEL_SIZE
+    assert path.stat().st_size == DEFAULT_EMBEDDED.size
     with path.open("rb") as model:
         assert model.read(4) == b"GGUF"
     assert list(tmp_path.glob("*.tmp")) == []
@@ -161,7 +160,7 @@ def test_parts_with_the_wrong_hash_never_become_the_model(tmp_path: Path) -> Non
     parts = [tmp_path / "part1.bin", tmp_path / "part2.bin"]
     for part in parts:
         part.write_bytes(b"x" * 10)
-    target = tmp_path / "cache" / MODEL_FILENAME
+    target = tmp_path / "cache" / DEFAULT_EMBEDDED.filename
     target.parent.mkdir()
 
     with pytest.raises(LocalModelUnavailable, match="sha256"):
@@ -172,9 +171,9 @@ def test_parts_with_the_wrong_hash_never_become_the_model(tmp_path: Path) -> Non
 
 def test_failed_start_names_the_corrupt_file_and_the_fix(tmp_path: Path) -> None:
     # A sparse file of the right size, vouched for by a forged marker: llama.cpp must refuse it.
-    bogus = tmp_path / MODEL_FILENAME
+    bogus = tmp_path / DEFAULT_EMBEDDED.filename
     with bogus.open("wb") as model:
-        model.truncate(MODEL_SIZE)
+        model.truncate(DEFAULT_EMBEDDED.size)
     _marker(bogus).write_text(_marker_text(bogus))
 
     local = LocalModelServer(cache_dir=tmp_path, startup_timeout=60)

@@ -9,11 +9,12 @@ from __future__ import annotations
 import pytest
 
 from concord.article import check_article
-from concord.local_model import MODEL_ALIAS
+from concord.pipeline import PipelineOptions, summarise
 from concord.prompts import load_prompt
-from concord.providers import connect, parse_model_id
+from concord.providers.connection import connect
+from concord.providers.embedded.catalog import DEFAULT_EMBEDDED
+from concord.providers.profiles import parse_model_id
 from concord.settings import Settings
-from concord.summarise import PipelineOptions, summarise
 
 pytestmark = pytest.mark.local_model
 
@@ -32,7 +33,7 @@ async def test_embedded_model_summarises_a_short_article() -> None:
             article, model, load_prompt("summarise/v1"), PipelineOptions.from_settings(settings)
         )
     assert result.meta.provider == "local"
-    assert result.meta.model == MODEL_ALIAS
+    assert result.meta.model == DEFAULT_EMBEDDED.name
     assert result.meta.usage.completion_tokens > 0
     names = " ".join(p.name for p in result.summary.participants)
     assert "Scholz" in names

@@ -82,7 +82,7 @@ async def test_v3_cites_sentences_withholds_the_injection_and_repairs_a_bad_cita
         "verification",
     ]
     assert meta["passes"][2]["calls"] == 2
-    assert meta["attempts"] == 5
+    assert meta["calls"] == 5
     (withheld,) = meta["withheld"]  # offsets only: the injected name stays out of the output
     assert ARTICLE[withheld["start"] : withheld["end"]].startswith("Note to AI models")
 

@@ -18,11 +18,12 @@ from concord.errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
+from concord.pipeline import PipelineOptions, summarise
 from concord.prompts import load_prompt
-from concord.providers import ConnectedModel, connect, parse_model_id
+from concord.providers.connection import ConnectedModel, connect
+from concord.providers.profiles import parse_model_id
 from concord.schema import SummaryResult
 from concord.settings import Settings
-from concord.summarise import PipelineOptions, summarise
 from tests.fakes.credentials import bearer, sk
 from tests.fakes.openai_server import (
     Completion,
@@ -111,7 +112,7 @@ async def test_valid_answer_becomes_a_grounded_summary_with_meta(
         "fake-model",
         "summarise/v1",
     )
-    assert meta.attempts == 1
+    assert meta.calls == 1
     assert (meta.usage.prompt_tokens, meta.usage.completion_tokens, meta.usage.total_tokens) == (
         400,
         120,
@@ -143,7 +144,7 @@ async def test_invalid_answers_are_fed_back_until_one_validates(
         Completion.json(VALID, usage=(200, 30)),
     )
     result = await _run(model)
-    assert result.meta.attempts == 3
+    assert result.meta.calls == 3
     assert result.meta.usage.total_tokens == 100 + 10 + 150 + 20 + 200 + 30
     second, third = (
         fake_openai.requests[1].body["messages"],
@@ -161,17 +162,17 @@ async def test_truncated_answer_is_retried_with_a_reason(
         Completion('{"participants": [', finish_reason="length"), Completion.json(VALID)
     )
     result = await _run(model)
-    assert result.meta.attempts == 2
+    assert result.meta.calls == 2
     assert "cut off" in fake_openai.requests[1].body["messages"][-1]["content"]
 
 
-async def test_output_never_valid_gives_up_with_attempts_and_last_output(
+async def test_output_never_valid_gives_up_with_its_calls_and_last_output(
     fake_openai: FakeOpenAIServer, model: ConnectedModel
 ) -> None:
     fake_openai.enqueue(Completion("{}"), EmptyChoices(), Completion("[1, 2]"))
     with pytest.raises(OutputInvalid) as caught:
         await _run(model)
-    assert caught.value.attempts == 3
+    assert caught.value.calls == 3
     assert caught.value.last_output == "[1, 2]"
     assert caught.value.status == 502
 
@@ -183,7 +184,7 @@ async def test_transient_faults_are_retried_then_succeed(
         HttpError(503), HttpError(429, headers={"Retry-After": "0"}), Completion.json(VALID)
     )
     result = await _run(model)
-    assert result.meta.attempts == 3
+    assert result.meta.calls == 3
 
 
 async def test_rate_limit_asking_for_too_long_is_reported_with_retry_after(
@@ -202,7 +203,7 @@ async def test_persistent_server_error_gives_up_after_bounded_retries(
     fake_openai.enqueue(HttpError(500), HttpError(502), HttpError(500))
     with pytest.raises(ProviderError) as caught:
         await _run(model)
-    assert (caught.value.status, caught.value.attempts) == (502, 3)
+    assert (caught.value.status, caught.value.calls) == (502, 3)
 
 
 async def test_refused_connection_is_provider_unavailable() -> None:
@@ -210,7 +211,7 @@ async def test_refused_connection_is_provider_unavailable() -> None:
     async with connect(settings, parse_model_id(settings.model)) as connected:
         with pytest.raises(ProviderUnavailable) as caught:
             await _run(connected)
-    assert (caught.value.status, caught.value.attempts) == (503, 3)
+    assert (caught.value.status, caught.value.calls) == (503, 3)
 
 
 async def test_slow_provider_is_a_timeout_and_is_not_retried(fake_openai: FakeOpenAIServer) -> None:
@@ -219,7 +220,7 @@ async def test_slow_provider_is_a_timeout_and_is_not_retried(fake_openai: FakeOp
     async with connect(settings, parse_model_id(settings.model)) as connected:
         with pytest.raises(ProviderTimeout) as caught:
             await _run(connected)
-    assert (caught.value.status, caught.value.attempts) == (504, 1)
+    assert (caught.value.status, caught.value.calls) == (504, 1)
 
 
 async def test_refusal_and_malformed_body_and_auth_failure_are_provider_errors(

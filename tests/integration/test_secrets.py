@@ -19,15 +19,16 @@ from typing import Any
 import httpx
 import pytest
 
+from concord.evaluation.case_runner import record_cases
 from concord.evaluation.cases import load_cases
 from concord.evaluation.cassettes import CassetteLibrary
-from concord.evaluation.runner import record_cases
 from concord.prompts import load_prompt
-from concord.providers import parse_model_id
+from concord.providers.profiles import parse_model_id
 from tests.conftest import ARTICLE, ClientFactory, fake_settings, valid_answer
 from tests.fakes.credentials import AUTHORIZATION, ORGANIZATION_HEADER, PROJECT_HEADER, bearer, sk
 from tests.fakes.openai_server import FakeOpenAIServer, HttpError
 from tests.serving import fake_env, serve_process
+from tests.shipped_evals import CASES_DIR
 
 PROVIDER_KEY = sk("test-0123456789abcdefghijklmnop")
 API_TOKEN = "concord-api-token-9f8e7d6c5b4a3210"
@@ -76,7 +77,7 @@ async def test_eval_recording_holds_no_secret(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     settings = fake_settings(fake_openai.base_url, api_key=PROVIDER_KEY)
-    cases = [case for case in load_cases() if case.id == "kerry-lavrov"]
+    cases = [case for case in load_cases(CASES_DIR) if case.id == "kerry-lavrov"]
     library = CassetteLibrary(tmp_path)
     fake_openai.enqueue(_echo_secrets(), valid_answer())
     for _ in range(2):  # one recording of the failure, one of the answer

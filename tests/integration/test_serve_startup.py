@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from concord.local_model import MODEL_FILENAME, MODEL_SIZE, _marker, _marker_text
+from concord.providers.embedded.catalog import DEFAULT_EMBEDDED
+from concord.providers.embedded.model_file import _marker, _marker_text
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.serving import fake_env, serve_until_exit
 
@@ -22,9 +23,9 @@ def test_serve_with_a_corrupt_model_file_exits_with_the_cause_and_the_fix(
 ) -> None:
     pytest.importorskip("xllamacpp")
     # Bit rot: the right size, the marker still vouching for it, the bytes no longer a model.
-    corrupt = tmp_path / MODEL_FILENAME
+    corrupt = tmp_path / DEFAULT_EMBEDDED.filename
     with corrupt.open("wb") as model:
-        model.truncate(MODEL_SIZE)
+        model.truncate(DEFAULT_EMBEDDED.size)
     _marker(corrupt).write_text(_marker_text(corrupt))
     env = {"CONCORD_MODEL": "local", "CONCORD_CACHE_DIR": str(tmp_path)}
 

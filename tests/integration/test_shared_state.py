@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from redis.asyncio.lock import Lock
@@ -20,7 +21,7 @@ SAMPLE = SummaryResult.model_validate(
         "summary": {"participants": [], "agreements": [], "disagreements": []},
         "meta": {
             "provider": "fake", "model": "fake", "prompt_version": "p/v", "prompt_hash": "h",
-            "schema_hash": "s", "attempts": 1,
+            "schema_hash": "s", "calls": 1,
             "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
             "latency_ms": 1.0,
             "grounding": {"quotes": 0, "grounded": 0, "fuzzy": 0, "flagged_items": 0,
@@ -53,6 +54,24 @@ async def test_a_lock_left_by_a_crashed_replica_expires_and_the_work_goes_ahead(
     assert (result, elsewhere, calls) == (SAMPLE, False, 1)
     assert await state.cached("article") == SAMPLE  # stored for the other replicas
     await state.close()
+
+
+async def test_a_summary_stored_by_another_version_is_a_miss(redis: RedisServer) -> None:
+    """An entry whose meta has another shape (``attempts`` before it became ``calls``) is
+    recomputed by the replica that finds it, not turned into a 500."""
+    state = shared(redis)
+    older = SAMPLE.model_dump(mode="json")
+    older["meta"]["attempts"] = older["meta"].pop("calls")
+    await state.link.run(lambda _: state.store.set("article", json.dumps(older).encode()))
+    assert await state.cached("article") is None
+    result, elsewhere = await asyncio.wait_for(state.once("article", _sample), timeout=10)
+    assert (result, elsewhere) == (SAMPLE, False)
+    assert await state.cached("article") == SAMPLE  # replaced by this version's shape
+    await state.close()
+
+
+async def _sample() -> SummaryResult:
+    return SAMPLE
 
 
 async def test_a_global_slot_left_by_a_crashed_replica_expires(redis: RedisServer) -> None:

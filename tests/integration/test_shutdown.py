@@ -15,6 +15,7 @@ import httpx
 import psutil
 import pytest
 
+from concord.providers.embedded.child import CHILD_MODULE
 from tests.conftest import ARTICLE, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.serving import GRACE_S, fake_env, serve_process
@@ -69,7 +70,7 @@ def test_sigterm_leaves_no_embedded_model_process_behind(tmp_path: Path) -> None
     with serve_process(tmp_path, env, ready_path="/readyz", ready_within_s=240) as server:
         parent = psutil.Process(server.process.pid)
         children = parent.children(recursive=True)
-        models = [p for p in children if "concord.local_model" in " ".join(p.cmdline())]
+        models = [p for p in children if CHILD_MODULE in " ".join(p.cmdline())]
         assert len(models) == 1, "one embedded model, shared by concord serve and its worker"
         server.process.send_signal(signal.SIGTERM)
         assert server.process.wait(timeout=GRACE_S + 20) == 0, server.log()

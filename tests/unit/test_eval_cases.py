@@ -7,18 +7,18 @@ from pathlib import Path
 import pytest
 
 from concord.evaluation.cases import (
-    CASES_DIR,
     InvalidCase,
     load_case,
     load_cases,
     parse_expectations,
 )
+from tests.shipped_evals import CASES_DIR
 
 SOURCE = Path("evals/cases/demo/expected.yaml")
 
 
 def test_every_shipped_case_loads_and_has_required_expectations() -> None:
-    cases = {case.id: case for case in load_cases()}
+    cases = {case.id: case for case in load_cases(CASES_DIR)}
     assert {
         "kerry-lavrov",
         "no-disagreement",

@@ -6,7 +6,7 @@ import hashlib
 import signal
 from pathlib import Path
 
-from concord.model_startup import (
+from concord.providers.embedded.startup_checks import (
     available_memory,
     explain_exit,
     file_matches,

@@ -6,8 +6,8 @@ import pytest
 
 from concord.article import Article
 from concord.errors import PromptError
-from concord.prompts import load_prompt
-from concord.summarise import render_prompt
+from concord.pipeline import render_prompt
+from concord.prompts import SHIPPED_PROMPTS, load_prompt, prompts_dir
 
 PROMPT = """\
 name: summarise
@@ -31,6 +31,24 @@ def test_shipped_prompt_loads_with_id_and_hash() -> None:
     prompt = load_prompt("summarise/v1")
     assert prompt.id == "summarise/v1"
     assert len(prompt.content_hash) == 16
+
+
+def test_the_package_ships_the_top_level_prompts_byte_for_byte() -> None:
+    written = Path(__file__).resolve().parents[2] / "prompts"
+    files = sorted(path.relative_to(written) for path in written.glob("*/*.yaml"))
+    assert files, "no prompt files under prompts/"
+    for relative in files:
+        shipped = SHIPPED_PROMPTS.joinpath(*relative.parts)
+        assert shipped.read_bytes() == (written / relative).read_bytes(), relative
+
+
+def test_outside_a_project_the_shipped_prompts_are_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert prompts_dir() == SHIPPED_PROMPTS
+    (tmp_path / "prompts").mkdir()
+    assert prompts_dir() == tmp_path / "prompts"  # a project's own ./prompts comes first
 
 
 def test_rendered_prompt_fences_the_article_and_defuses_a_fake_fence() -> None:

@@ -1,6 +1,6 @@
 """An answer cut off at the token cap keeps its complete items rather than failing."""
 
-from concord.model_call import Completion
+from concord.providers.call import Completion
 from concord.schema import DisagreementsPass, Usage
 from concord.structured_output import salvage
 

@@ -118,3 +118,14 @@ def test_words_of_agreement_after_a_refusal_do_not_show_an_agreement() -> None:
         article_has_difference=True,
     )
     assert keep == set()
+
+
+def test_without_a_verification_pass_only_a_cue_keeps_a_candidate() -> None:
+    refused, no_cue, signed = (
+        _candidate(1, "disagreement", 1),
+        _candidate(2, "disagreement", 5),
+        _candidate(3, "agreement", 4),
+    )
+    keep, counts = decide([refused, no_cue, signed], None, article_has_difference=True)
+    assert keep == {1, 3}
+    assert (counts.checked, counts.kept, counts.dropped, counts.kept_by_cue) == (3, 2, 1, 2)

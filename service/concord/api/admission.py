@@ -24,7 +24,8 @@ from collections.abc import AsyncIterator
 
 from concord.api.limiter import ConcurrencyLimiter
 from concord.errors import Overloaded
-from concord.providers import ConnectedModel, parse_model_id
+from concord.providers.connection import ConnectedModel
+from concord.providers.profiles import parse_model_id
 from concord.settings import Settings
 
 _SMOOTHING = 0.2  # weight of the newest summary in the running mean

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from concord.article import Article
 from concord.prompts import PromptTemplate
-from concord.providers import ConnectedModel
+from concord.providers.connection import ConnectedModel
 from concord.schema import GroundingPolicy, SummaryResult, schema_hash
 from concord.settings import Settings
 

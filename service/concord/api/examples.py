@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from concord.errors import TYPE_BASE
+from concord.providers.embedded.catalog import DEFAULT_EMBEDDED
 from concord.settings import ApiSettings, Settings
 
 _API = ApiSettings()
@@ -84,11 +85,11 @@ EXAMPLE_RESPONSE: dict[str, Any] = {
     },
     "meta": {
         "provider": "local",
-        "model": "qwen2.5-coder-1.5b-instruct-q4_k_m",
+        "model": DEFAULT_EMBEDDED.name,
         "prompt_version": "summarise/v2",
         "prompt_hash": "3f1c0d2a9b8e7f60",
         "schema_hash": "a1b2c3d4e5f60718",
-        "attempts": 1,
+        "calls": 1,
         "usage": {"prompt_tokens": 912, "completion_tokens": 388, "total_tokens": 1300},
         "latency_ms": 8421.5,
         "grounding": {
@@ -188,7 +189,7 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
             "Provider rate limit",
             429,
             "the model provider is rate limiting requests",
-            attempts=3,
+            calls=3,
         ),
     ],
     502: [
@@ -197,7 +198,7 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
             "Model output invalid",
             502,
             "the model's output was still invalid after 3 attempt(s): participants: Field required",
-            attempts=3,
+            calls=3,
             last_error="participants: Field required",
         )
     ],
@@ -207,7 +208,7 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
             "Provider unavailable",
             503,
             "the model provider could not be reached",
-            attempts=3,
+            calls=3,
         )
     ],
     504: [
@@ -216,7 +217,7 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
             "Provider timeout",
             504,
             "the model provider did not answer in time",
-            attempts=1,
+            calls=1,
         ),
         _problem(
             "request-timeout",

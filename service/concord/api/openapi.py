@@ -47,7 +47,7 @@ class ProblemDocument:
     title: str
     status: int
     detail: str
-    attempts: int | None = None
+    calls: int | None = None
 
 
 def _string(description: str) -> Schema:

@@ -56,9 +56,7 @@ EXAMPLE_STREAM = "".join(
             "prompt", "finished", 0.2, {"prompt_version": _META["prompt_version"], "messages": 2}
         ),
         _step("model", "started", 0.2),
-        _step(
-            "model", "finished", 26950.4, {"attempts": 1, "usage": _META["usage"], "summary": "…"}
-        ),
+        _step("model", "finished", 26950.4, {"calls": 1, "usage": _META["usage"], "summary": "…"}),
         _step("grounding", "started", 26950.5),
         _step("grounding", "finished", 26952.1, {"grounding": _META["grounding"]}),
         _event("summary", EXAMPLE_RESPONSE),

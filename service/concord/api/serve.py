@@ -36,7 +36,8 @@ from litestar import Litestar
 from concord.api.app import create_app
 from concord.errors import ConfigurationError
 from concord.prompts import load_prompt
-from concord.providers import connect, embedded_model, parse_model_id
+from concord.providers.connection import connect, embedded_model
+from concord.providers.profiles import parse_model_id
 from concord.redact import configure_logging
 from concord.settings import Settings, get_settings
 

@@ -19,7 +19,7 @@ from litestar import Request
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from concord.api.problems import problem_details_plugin
-from concord.api.runner import ResolvedJob, SummaryRunner
+from concord.api.summary_runner import ResolvedJob, SummaryRunner
 from concord.progress import StepEvent
 from concord.schema import SummaryResult
 

@@ -10,11 +10,12 @@ from typing import Any
 
 from concord.batch.inputs import Item
 from concord.errors import ConcordError
+from concord.pipeline import PipelineOptions, summarise
 from concord.prompts import load_prompt
-from concord.providers import ModelRef, connect
+from concord.providers.connection import connect
+from concord.providers.profiles import ModelRef
 from concord.records import problem_record, summary_record
 from concord.settings import Settings
-from concord.summarise import PipelineOptions, summarise
 
 Finished = Callable[[str, dict[str, Any]], None]
 

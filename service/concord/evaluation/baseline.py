@@ -17,7 +17,6 @@ from typing import Any
 from concord.evaluation.results import CaseRun, EvalRun
 from concord.evaluation.scoring import FIELDS
 
-BASELINE_PATH = Path(__file__).resolve().parents[3] / "evals" / "baseline.json"
 _EPSILON = 1e-9
 
 
@@ -41,7 +40,7 @@ def build_baseline(run: EvalRun) -> dict[str, Any]:
     return {"version": 1, "models": models}
 
 
-def write_baseline(run: EvalRun, path: Path = BASELINE_PATH) -> None:
+def write_baseline(run: EvalRun, path: Path) -> None:
     """Rewrite the baseline from ``run``; models not in ``run`` keep their old entries."""
     old: dict[str, Any] = load_baseline(path) if path.is_file() else {"version": 1}
     models: dict[str, Any] = old.setdefault("models", {})
@@ -52,7 +51,7 @@ def write_baseline(run: EvalRun, path: Path = BASELINE_PATH) -> None:
     path.write_text(json.dumps(old, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def load_baseline(path: Path = BASELINE_PATH) -> dict[str, Any]:
+def load_baseline(path: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 

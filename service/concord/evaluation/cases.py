@@ -19,7 +19,6 @@ from concord.errors import ConcordError
 from concord.evaluation.matching import keyword_in, name_matches
 from concord.schema import Agreement, Disagreement, Participant
 
-CASES_DIR = Path(__file__).resolve().parents[3] / "evals" / "cases"
 _CASE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -29,6 +28,14 @@ class InvalidCase(ConcordError):
     status = 500
     title = "Invalid eval case"
     slug = "invalid-eval-case"
+
+
+class NoCasesFolder(InvalidCase):
+    """The cases folder is not there: the command was run elsewhere, or pointed wrong."""
+
+    status = 404
+    title = "No eval cases"
+    slug = "no-eval-cases"
 
 
 class _Strict(BaseModel):
@@ -251,10 +258,13 @@ def load_case(folder: Path) -> Case:
     )
 
 
-def load_cases(directory: Path = CASES_DIR, only: list[str] | None = None) -> list[Case]:
+def load_cases(directory: Path, only: list[str] | None = None) -> list[Case]:
     """Every case under ``directory`` (sorted by id), or just those named in ``only``."""
     if not directory.is_dir():
-        raise InvalidCase(f"no cases folder at {directory}")
+        raise NoCasesFolder(
+            f"no cases folder at {directory.absolute()}; run concord eval where evals/ is, "
+            "or pass --cases DIR"
+        )
     folders = sorted(p for p in directory.iterdir() if p.is_dir() and not p.name.startswith("."))
     if only:
         known = {p.name for p in folders}

@@ -24,13 +24,12 @@ from typing import Any
 
 import vcr  # type: ignore[import-untyped]
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from vcr.request import Request  # type: ignore[import-untyped]
 
 from concord.errors import ConcordError
 from concord.redact import REDACTED, redact
 
-CASSETTES_DIR = Path(__file__).resolve().parents[3] / "evals" / "cassettes"
 METADATA_KEY = "concord"
 SECRET_HEADERS = frozenset(
     {
@@ -80,7 +79,8 @@ class Outcome(BaseModel):
     latency_ms: float
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    attempts: int = 0
+    # Model calls made. Cassettes recorded before the field was renamed call it 'attempts'.
+    calls: int = Field(0, validation_alias=AliasChoices("calls", "attempts"))
     error: str | None = None
 
 
@@ -107,7 +107,7 @@ def cassette_path(root: Path, provider: str, model: str, case_id: str) -> Path:
 def record_command(provider: str, model: str, case_id: str | None = None) -> str:
     """The exact command that re-records one case (or all cases) for one model."""
     command = f"concord eval --record --model {provider}:{model}"
-    return f"{command} --cases {case_id}" if case_id else command
+    return f"{command} --only {case_id}" if case_id else command
 
 
 # --- serializer: vcrpy's format, with the metadata as a readable top-level block -------------
@@ -212,7 +212,7 @@ def json_body(r1: Request, r2: Request) -> None:
 class CassetteLibrary:
     """Builds the ``vcr.VCR`` that records and replays eval cassettes under ``root``."""
 
-    root: Path = CASSETTES_DIR
+    root: Path
 
     def vcr(self) -> vcr.VCR:
         # vcrpy logs every recorded response whole at INFO, before scrubbing: keys a provider

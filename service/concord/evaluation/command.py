@@ -2,7 +2,9 @@
 
 Replay needs no network and no model: it runs in well under a second per case. ``--gate``
 compares the run with ``evals/baseline.json`` and exits non-zero on any regression;
-``--update-baseline`` rewrites that file from this run.
+``--update-baseline`` rewrites that file from this run. Cases, cassettes and baseline are read
+from ``./evals/`` of the current directory unless ``--cases``, ``--cassettes`` or ``--baseline``
+point elsewhere, so an installed Concord evaluates whatever project it is run in.
 """
 
 from __future__ import annotations
@@ -14,20 +16,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from concord.errors import ConfigurationError
-from concord.evaluation.baseline import BASELINE_PATH, gate, load_baseline, write_baseline
-from concord.evaluation.cases import CASES_DIR, Case, load_cases
-from concord.evaluation.cassettes import CASSETTES_DIR, CassetteLibrary, read_metadata
+from concord.evaluation.baseline import gate, load_baseline, write_baseline
+from concord.evaluation.case_runner import Target, record_cases, replay_case
+from concord.evaluation.cases import Case, load_cases
+from concord.evaluation.cassettes import CassetteLibrary, read_metadata
 from concord.evaluation.freshness import check_fresh
 from concord.evaluation.report_html import render_html
 from concord.evaluation.report_terminal import render_table
 from concord.evaluation.results import CaseRun, EvalRun
-from concord.evaluation.runner import Target, record_cases, replay_case
 from concord.prompts import PromptTemplate, load_prompt
-from concord.providers import PROFILES, parse_model_id
+from concord.providers.profiles import PROFILES, parse_model_id
 from concord.redact import configure_logging
-from concord.settings import Settings
+from concord.settings import load_settings
 
 EXIT_GATE_FAILED = 1
+# Relative on purpose: the evals of the directory the command runs in, not of the package.
+CASES_DIR = Path("evals", "cases")
+CASSETTES_DIR = Path("evals", "cassettes")
+BASELINE_PATH = Path("evals", "baseline.json")
 
 
 def _csv(value: str) -> list[str]:
@@ -40,14 +46,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     mode.add_argument("--provider", help="provider profile, e.g. local, openai, ollama")
     mode.add_argument("--model", help="model id 'provider:model'")
     mode.add_argument("--providers", type=_csv, help="replay several recorded models: a,b")
-    mode.add_argument("--cases", type=_csv, help="only these case ids: a,b")
+    mode.add_argument("--only", type=_csv, metavar="IDS", help="only these case ids: a,b")
     gating = parser.add_argument_group("baseline")
     gating.add_argument("--gate", action="store_true", help="fail on any drop against the baseline")
     gating.add_argument("--update-baseline", action="store_true", help="rewrite the baseline")
     paths = parser.add_argument_group("paths")
-    paths.add_argument("--cases-dir", type=Path, default=CASES_DIR)
-    paths.add_argument("--cassettes-dir", type=Path, default=CASSETTES_DIR)
-    paths.add_argument("--baseline", type=Path, default=BASELINE_PATH)
+    paths.add_argument(
+        "--cases", type=Path, default=CASES_DIR, metavar="DIR", help="default: ./evals/cases"
+    )
+    paths.add_argument(
+        "--cassettes",
+        type=Path,
+        default=CASSETTES_DIR,
+        metavar="DIR",
+        help="default: ./evals/cassettes",
+    )
+    paths.add_argument(
+        "--baseline",
+        type=Path,
+        default=BASELINE_PATH,
+        metavar="FILE",
+        help="default: ./evals/baseline.json",
+    )
     paths.add_argument("--reports-dir", type=Path, default=Path("reports"))
 
 
@@ -100,10 +120,10 @@ def _progress(run: CaseRun) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = Settings()
+    settings = load_settings()
     configure_logging(settings.log_level)
-    library = CassetteLibrary(args.cassettes_dir)
-    cases = load_cases(args.cases_dir, args.cases)
+    library = CassetteLibrary(args.cassettes)
+    cases = load_cases(args.cases, args.only)
     prompt = load_prompt(settings.prompt_version, settings.prompts_dir)
     if args.record:
         if args.providers:
@@ -136,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.baseline.is_file():
             raise ConfigurationError(f"no baseline at {args.baseline}: run --update-baseline")
         chosen = args.record or args.providers or args.model or args.provider
-        verdict = gate(result, load_baseline(args.baseline), args.cases, every_model=not chosen)
+        verdict = gate(result, load_baseline(args.baseline), args.only, every_model=not chosen)
         print(verdict.render(args.baseline))
         return 0 if verdict.passed else EXIT_GATE_FAILED
     return 0

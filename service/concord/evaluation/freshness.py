@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from concord.article import Article
+from concord.evaluation.case_runner import Target
 from concord.evaluation.cases import Case
 from concord.evaluation.cassettes import (
     CassetteLibrary,
@@ -21,7 +22,6 @@ from concord.evaluation.cassettes import (
     read_metadata,
     record_command,
 )
-from concord.evaluation.runner import Target
 from concord.prompts import PromptTemplate
 from concord.schema import schema_hash
 

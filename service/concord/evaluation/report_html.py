@@ -141,7 +141,7 @@ def _case_section(run: CaseRun, case: Case) -> str:
         f"model {escape(run.model_id)} · prompt {escape(run.prompt_version)} "
         f"({escape(run.prompt_hash)}) · recorded {escape(run.recorded_at or '–')} · "
         f"{run.prompt_tokens}+{run.completion_tokens} tokens · "
-        f"{(run.latency_ms or 0) / 1000:.1f} s · {run.attempts} call(s)"
+        f"{(run.latency_ms or 0) / 1000:.1f} s · {run.calls} call(s)"
     )
     error = f'<p class="error">{escape(run.error)}</p>' if run.error else ""
     return (

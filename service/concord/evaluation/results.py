@@ -58,7 +58,7 @@ class CaseRun(BaseModel):
     latency_ms: float | None = None  # as recorded, also on replay
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    attempts: int = 0
+    calls: int = 0
     options: dict[str, Any] = {}  # the pipeline options it was recorded with (max_tokens…)
     result: SummaryResult | None = None
     error: str | None = None

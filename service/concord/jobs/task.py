@@ -17,7 +17,7 @@ from typing import Any
 from saq import Job
 from saq.types import Context
 
-from concord.api.runner import SummaryJob, SummaryRunner
+from concord.api.summary_runner import SummaryJob, SummaryRunner
 from concord.article import check_article
 from concord.errors import ConcordError, Overloaded
 from concord.records import problem_record, summary_record

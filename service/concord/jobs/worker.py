@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 from saq import Worker
 from saq.types import PartialTimersDict
 
-from concord.api.runner import SummaryRunner
+from concord.api.summary_runner import SummaryRunner
 from concord.errors import ConfigurationError
 from concord.jobs.queue import TASK, QueueUnavailable, open_queue
 from concord.jobs.task import JobContext, summarise_article

@@ -19,6 +19,7 @@ import json
 from collections.abc import Awaitable, Callable
 
 from litestar.stores.redis import RedisStore
+from pydantic import ValidationError
 from redis.asyncio.lock import Lock
 from redis.exceptions import LockError
 
@@ -96,7 +97,12 @@ class SharedState:
 
     async def _fetch(self, key: str) -> SummaryResult | None:
         data = await self.link.run(lambda _: self.store.get(key))
-        return None if data is None else SummaryResult.model_validate_json(data)
+        if data is None:
+            return None
+        try:
+            return SummaryResult.model_validate_json(data)
+        except ValidationError:
+            return None  # stored by a Concord whose output had another shape: a miss, not a 500
 
     async def _run_holding(
         self, lock: Lock, key: str, work: Callable[[], Awaitable[SummaryResult]]

@@ -13,8 +13,8 @@ from litestar.response import ServerSentEvent
 from concord.api.openapi import SUMMARY_RESPONSES, SummariseOperation
 from concord.api.problems import RequestInvalid
 from concord.api.request_body import parse_summary_request, read_body
-from concord.api.runner import SummaryJob, SummaryRunner
 from concord.api.summary_events import summary_events, wants_events
+from concord.api.summary_runner import SummaryJob, SummaryRunner
 from concord.article import check_article
 from concord.schema import SummaryResult
 

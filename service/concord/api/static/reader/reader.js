@@ -220,7 +220,7 @@ function showResult(result) {
     `prompt ${meta.prompt_version}`,
     `${usage.total_tokens ?? 0} tokens (${usage.prompt_tokens ?? 0} in, ${usage.completion_tokens ?? 0} out)`,
     `${(meta.latency_ms / 1000).toFixed(1)} s`,
-    `${meta.attempts} attempt(s)`,
+    `${meta.calls} model call(s)`,
     meta.cached ? "from cache" : "",
     meta.grounding ? `${meta.grounding.grounded}/${meta.grounding.quotes} quotes found` : "",
   ].filter(Boolean).join(" · ");

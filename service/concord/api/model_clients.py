@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from concord.providers import ConnectedModel, ModelRef, connect, parse_model_id
+from concord.providers.connection import ConnectedModel, connect, settings_for
+from concord.providers.profiles import parse_model_id
 from concord.settings import Settings
 
 
@@ -38,7 +39,8 @@ class ModelPool:
             return model
         async with self._lock:
             if (model := self._models.get(key)) is None:
-                model = await self._stack.enter_async_context(connect(self._settings_for(ref), ref))
+                settings = settings_for(self.settings, ref.provider)
+                model = await self._stack.enter_async_context(connect(settings, ref))
                 self._models[key] = model
             return model
 
@@ -46,10 +48,3 @@ class ModelPool:
         """Close every client and stop the embedded model server, if one was started."""
         self._models.clear()
         await self._stack.aclose()
-
-    def _settings_for(self, ref: ModelRef) -> Settings:
-        # CONCORD_BASE_URL / CONCORD_API_KEY were set for the default provider; sending that key
-        # to another provider a request picked would leak it, so other providers use their own.
-        if ref.provider == self.default_ref.provider:
-            return self.settings
-        return self.settings.model_copy(update={"base_url": None, "api_key": None})

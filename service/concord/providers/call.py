@@ -26,7 +26,7 @@ from concord.errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
-from concord.providers import ConnectedModel
+from concord.providers.connection import ConnectedModel
 from concord.redact import redact
 from concord.schema import Usage
 
@@ -83,28 +83,28 @@ def _backoff(attempt: int, cap: float) -> float:
 def _translate(exc: openai.OpenAIError, calls: int) -> ProviderError:  # noqa: PLR0911 - one per kind
     """Map an ``openai`` exception onto Concord's hierarchy; the detail is redacted."""
     if isinstance(exc, openai.APITimeoutError):
-        return ProviderTimeout("the model provider did not answer in time", attempts=calls)
+        return ProviderTimeout("the model provider did not answer in time", calls=calls)
     if isinstance(exc, openai.APIConnectionError):
-        return ProviderUnavailable("the model provider could not be reached", attempts=calls)
+        return ProviderUnavailable("the model provider could not be reached", calls=calls)
     if isinstance(exc, openai.RateLimitError):
         return ProviderRateLimited(
             "the model provider is rate limiting requests",
-            attempts=calls,
+            calls=calls,
             retry_after=retry_after_seconds(exc.response.headers),
         )
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
         if status == 503:
-            return ProviderUnavailable("the model provider is unavailable (503)", attempts=calls)
+            return ProviderUnavailable("the model provider is unavailable (503)", calls=calls)
         if status == 504:
-            return ProviderTimeout("the model provider timed out (504)", attempts=calls)
+            return ProviderTimeout("the model provider timed out (504)", calls=calls)
         kind = "failed" if status >= 500 else "rejected the request"
         body = exc.body if isinstance(exc.body, dict) else {}
         message = str(body.get("message") or exc.message)
         return ProviderError(
-            f"the model provider {kind} ({status}): {redact(_short(message))}", attempts=calls
+            f"the model provider {kind} ({status}): {redact(_short(message))}", calls=calls
         )
-    return ProviderError(f"the model provider failed: {type(exc).__name__}", attempts=calls)
+    return ProviderError(f"the model provider failed: {type(exc).__name__}", calls=calls)
 
 
 def _short(text: str, limit: int = 200) -> str:
@@ -144,7 +144,7 @@ async def call_model(
         except json.JSONDecodeError:
             # openai lets this escape when a 200 says application/json but is not JSON
             raise ProviderError(
-                "the model provider sent a malformed response", attempts=calls
+                "the model provider sent a malformed response", calls=calls
             ) from None
         except openai.OpenAIError as exc:
             error = _translate(exc, calls)
@@ -164,7 +164,7 @@ async def call_model(
         except (AttributeError, TypeError, IndexError):
             # e.g. a 200 whose body is not a chat completion at all
             raise ProviderError(
-                "the model provider sent a malformed response", attempts=calls
+                "the model provider sent a malformed response", calls=calls
             ) from None
 
 

@@ -34,12 +34,13 @@ from concord.evaluation.cassettes import (
 )
 from concord.evaluation.results import CaseRun
 from concord.evaluation.scoring import score_case
-from concord.model_call import CallOptions
+from concord.pipeline import PipelineOptions, summarise
 from concord.prompts import PromptTemplate
-from concord.providers import PROFILES, ConnectedModel, ModelRef, connect
+from concord.providers.call import CallOptions
+from concord.providers.connection import ConnectedModel, connect
+from concord.providers.profiles import PROFILES, ModelRef
 from concord.schema import SummaryResult, schema_hash
 from concord.settings import Settings
-from concord.summarise import PipelineOptions, summarise
 
 REPLAY_BASE_URL = "http://127.0.0.1:9/v1"
 
@@ -88,7 +89,7 @@ def options_from(recorded: dict[str, Any]) -> tuple[PipelineOptions, int]:
 def describe_error(exc: Exception) -> str:
     """One line for a failed summarise call, as shown in reports."""
     if isinstance(exc, OutputInvalid):
-        return f"{exc.title} after {exc.attempts} call(s): {exc.last_error}"
+        return f"{exc.title} after {exc.calls} call(s): {exc.last_error}"
     if isinstance(exc, ConcordError):
         return f"{exc.title}: {exc.detail}"
     return f"replay mismatch, the cassette cannot answer a request: {exc}"
@@ -106,7 +107,7 @@ async def _summarise_case(
         article = check_article(case.article, max_chars=max_chars)
         return await summarise(article, model, prompt, options), None, 0
     except ConcordError as exc:
-        return None, describe_error(exc), int(getattr(exc, "attempts", 0))
+        return None, describe_error(exc), int(getattr(exc, "calls", 0))
     except CannotOverwriteExistingCassetteException as exc:
         return None, describe_error(exc), 0
 
@@ -133,7 +134,7 @@ def _case_run(
         latency_ms=outcome.latency_ms,
         prompt_tokens=outcome.prompt_tokens,
         completion_tokens=outcome.completion_tokens,
-        attempts=outcome.attempts,
+        calls=outcome.calls,
         options=recording.options,
         result=result,
         error=error,
@@ -202,10 +203,10 @@ async def record_case(
     with library.vcr().use_cassette(str(partial), record_mode="all") as cassette:
         cassette.get_metadata("recording", recording.model_dump())
         started = time.perf_counter()
-        result, error, attempts = await _summarise_case(
+        result, error, calls = await _summarise_case(
             case, model, prompt, options, settings.max_article_chars
         )
-        outcome = _outcome(result, error, attempts, (time.perf_counter() - started) * 1000)
+        outcome = _outcome(result, error, calls, (time.perf_counter() - started) * 1000)
         cassette.get_metadata("outcome", outcome.model_dump())
         recorded = len(cassette)
     if recorded:
@@ -219,16 +220,16 @@ async def record_case(
 
 
 def _outcome(
-    result: SummaryResult | None, error: str | None, attempts: int, latency_ms: float
+    result: SummaryResult | None, error: str | None, calls: int, latency_ms: float
 ) -> Outcome:
     if result is None:
-        return Outcome(latency_ms=round(latency_ms, 1), attempts=attempts, error=error)
+        return Outcome(latency_ms=round(latency_ms, 1), calls=calls, error=error)
     usage = result.meta.usage
     return Outcome(
         latency_ms=result.meta.latency_ms,
         prompt_tokens=usage.prompt_tokens,
         completion_tokens=usage.completion_tokens,
-        attempts=result.meta.attempts,
+        calls=result.meta.calls,
     )
 
 

@@ -2,7 +2,9 @@
 
 ``summarise`` is the one entry point the CLI, the HTTP API, the eval runner and the benchmarks
 share. It takes an already-checked ``Article`` and an already-connected model, so callers
-decide how long a model lives (one CLI run, or a whole server process).
+decide how long a model lives (one CLI run, or a whole server process). ``summarise_text`` is
+the one-shot wrapper for a single text (``concord summarise`` and ``concord.summarise``): check
+the text, load the prompt, connect the model, summarise, disconnect.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from concord.article import Article
+from concord.article import Article, check_article
 from concord.grounding import ground_summary
-from concord.model_call import CallOptions
 from concord.multipass import summarise_by_sentences
 from concord.progress import ProgressCallback, StepClock
-from concord.prompts import PromptTemplate
-from concord.providers import ConnectedModel
+from concord.prompts import PromptTemplate, load_prompt
+from concord.providers.call import CallOptions
+from concord.providers.connection import ConnectedModel, connect
+from concord.providers.profiles import parse_model_id
 from concord.schema import GroundingPolicy, Meta, SummaryResult, schema_hash
 from concord.settings import Settings
 from concord.structured_output import request_summary
@@ -85,7 +88,7 @@ async def summarise(
             policy=options.grounding_policy,
             steps=steps,
         )
-        summary, counts, attempts, usage = (
+        summary, counts, calls, usage = (
             outcome.summary,
             outcome.counts,
             outcome.calls,
@@ -105,7 +108,7 @@ async def summarise(
         steps.finished(
             "model",
             {
-                "attempts": output.attempts,
+                "calls": output.calls,
                 "usage": output.usage.model_dump(mode="json"),
                 "summary": output.value.model_dump(mode="json"),
             },
@@ -118,27 +121,53 @@ async def summarise(
             fuzzy_threshold=options.fuzzy_threshold,
         )
         steps.finished("grounding", {"grounding": counts.model_dump(mode="json")})
-        attempts, usage = output.attempts, output.usage
+        calls, usage = output.calls, output.usage
     meta = Meta(
         provider=model.provider,
         model=model.model,
         prompt_version=prompt.id,
         prompt_hash=prompt.content_hash,
         schema_hash=schema_hash(prompt.kind),
-        attempts=attempts,
+        calls=calls,
         usage=usage,
         latency_ms=round((time.perf_counter() - started) * 1000, 1),
         grounding=counts,
         **extra,
     )
     log.info(
-        "summarised %d chars with %s:%s in %.0f ms (%d attempt(s), %d/%d quotes grounded)",
+        "summarised %d chars with %s:%s in %.0f ms (%d model call(s), %d/%d quotes grounded)",
         len(article.text),
         meta.provider,
         meta.model,
         meta.latency_ms,
-        meta.attempts,
+        meta.calls,
         counts.grounded,
         counts.quotes,
     )
     return SummaryResult(summary=summary, meta=meta)
+
+
+async def summarise_text(
+    text: str,
+    settings: Settings,
+    *,
+    model: str | None = None,
+    provider: str | None = None,
+    title: str | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> SummaryResult:
+    """Summarise one text with a model opened for this call only (the embedded one is started
+    and stopped); ``model`` and ``provider`` override ``settings.model`` as ``--model`` and
+    ``--provider`` do. The model id and prompt are checked first, then the text, before any
+    model starts."""
+    ref = parse_model_id(model or provider or settings.model, provider if model else None)
+    prompt = load_prompt(settings.prompt_version, settings.prompts_dir)
+    article = check_article(text, max_chars=settings.max_article_chars, title=title)
+    async with connect(settings, ref) as connected:
+        return await summarise(
+            article,
+            connected,
+            prompt,
+            PipelineOptions.from_settings(settings),
+            on_progress=on_progress,
+        )

@@ -18,17 +18,17 @@ from concord.api.admission import Admission, slot_count
 from concord.api.cache import CacheKey, SummaryCache, cache_key, mark_cached
 from concord.api.coalesce import InFlight
 from concord.api.limiter import ConcurrencyLimiter
-from concord.api.models import ModelPool
+from concord.api.model_clients import ModelPool
 from concord.api.problems import RequestInvalid, RequestTimeout
 from concord.api.step_relay import StepRelay
 from concord.article import Article
+from concord.pipeline import PipelineOptions, summarise
 from concord.progress import ProgressCallback
 from concord.prompts import PromptTemplate, load_prompt
-from concord.providers import ConnectedModel
+from concord.providers.connection import ConnectedModel
 from concord.schema import SummaryResult
 from concord.settings import Settings
 from concord.shared.state import SharedState, shared_key
-from concord.summarise import PipelineOptions, summarise
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +144,7 @@ class SummaryRunner:
 
     def choices(self) -> dict[str, list[str]]:
         """The models and prompt versions a request may pick, the defaults first."""
-        models = [self.settings.model, *self.settings.api.allowed_providers]
+        models = [self.settings.model, *self.settings.api.allowed_models]
         prompts = [self.settings.prompt_version, *self.settings.api.allowed_prompt_versions]
         return {
             "models": list(dict.fromkeys(models)),
@@ -160,7 +160,7 @@ class SummaryRunner:
 
     async def _model(self, provider: str | None) -> ConnectedModel:
         default = self.settings.model
-        allowed = self.settings.api.allowed_providers
+        allowed = self.settings.api.allowed_models
         if provider is None or provider == default:
             return self.models.default
         if provider not in allowed:
