@@ -54,6 +54,11 @@ def _string(description: str) -> Schema:
     return Schema(type=OpenAPIType.STRING, description=description)
 
 
+def _optional_string(description: str) -> Schema:
+    """A string the client may also send as null, as ``SummaryRequest`` accepts."""
+    return Schema(type=[OpenAPIType.STRING, OpenAPIType.NULL], description=description)
+
+
 _JSON_BODY = Schema(
     type=OpenAPIType.OBJECT,
     required=["text"],
@@ -62,10 +67,14 @@ _JSON_BODY = Schema(
         "text": _string(
             "The article as plain text (not empty; at most CONCORD_MAX_ARTICLE_CHARS characters)."
         ),
-        "title": _string("The headline, if it is not in the text."),
-        "source_url": _string("Where the article came from."),
-        "provider": _string("A model id from the server's allowed list (also a query parameter)."),
-        "prompt_version": _string("A prompt version from the allowed list (also a query param)."),
+        "title": _optional_string("The headline, if it is not in the text."),
+        "source_url": _optional_string("Where the article came from."),
+        "provider": _optional_string(
+            "A model id from the server's allowed list (also a query parameter)."
+        ),
+        "prompt_version": _optional_string(
+            "A prompt version from the allowed list (also a query param)."
+        ),
     },
 )
 
