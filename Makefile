@@ -58,7 +58,7 @@ gate-history: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check service tests benchmarks
 	$(BIN)/ruff format --check service tests benchmarks
-	$(BIN)/mypy service/concord
+	$(BIN)/mypy service/concord tests benchmarks
 
 unit: $(STAMP) system-packages
 	$(BIN)/pytest -m 'not local_model'

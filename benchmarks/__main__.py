@@ -1,4 +1,5 @@
-"""``python -m benchmarks`` (``make bench``): every benchmark of issue 6, one table, one JSON file.
+"""``python -m benchmarks`` (``make bench``): every section (overhead, concurrency, throughput,
+cache, eval replay, the embedded model) in one table and one JSON file.
 
     python -m benchmarks                 # everything (a few minutes; the embedded model most)
     python -m benchmarks --quick         # smoke run: few samples, one round each
@@ -22,6 +23,7 @@ import time
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 from benchmarks.context import Size
 from benchmarks.sample import ROOT
@@ -51,7 +53,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def machine() -> dict[str, object]:
+class Machine(TypedDict):
+    cores: int | None
+    cores_usable: int
+    load_average: tuple[float, float, float]
+    python: str
+    platform: str
+    load_average_end: NotRequired[tuple[float, float, float]]
+
+
+def machine() -> Machine:
     return {
         "cores": os.cpu_count(),
         "cores_usable": len(os.sched_getaffinity(0)),

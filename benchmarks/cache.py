@@ -10,10 +10,8 @@ Via the server, an ``httpx`` client times the same hit over loopback, next to ``
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -26,24 +24,6 @@ from benchmarks.stats import Row, describe, latency_cell, ms
 from concord.api.app import create_app
 
 Message = dict[str, Any]
-
-
-@contextlib.asynccontextmanager
-async def running(app: Litestar) -> AsyncIterator[None]:
-    """Drive the ASGI lifespan protocol: startup on enter, shutdown on exit."""
-    inbox: asyncio.Queue[Message] = asyncio.Queue()
-    outbox: asyncio.Queue[Message] = asyncio.Queue()
-    task = asyncio.ensure_future(app({"type": "lifespan"}, inbox.get, outbox.put))  # type: ignore[arg-type]
-    await inbox.put({"type": "lifespan.startup"})
-    started = await outbox.get()
-    if started["type"] != "lifespan.startup.complete":
-        raise RuntimeError(f"app did not start: {started}")
-    try:
-        yield
-    finally:
-        await inbox.put({"type": "lifespan.shutdown"})
-        await outbox.get()
-        await task
 
 
 async def call(app: Litestar, body: bytes) -> tuple[int, bytes]:
@@ -93,7 +73,7 @@ async def in_process(stub_url: str, warmup: int, reps: int) -> dict[str, float]:
     app = create_app(stub_settings(stub_url))
     body = json.dumps({"text": article_text()}).encode()
     samples: list[float] = []
-    async with running(app):
+    async with app.lifespan():
         status, first = await call(app, body)  # the miss that fills the cache
         if status != 200 or json.loads(first)["meta"]["cached"]:
             raise RuntimeError(f"priming request failed: {status} {first[:200]!r}")
@@ -113,7 +93,7 @@ async def via_server(stub_url: str, warmup: int, reps: int) -> tuple[dict[str, f
     health: list[float] = []
     body = {"text": article_text()}
     with processes.concord_serve(stub_url) as server:
-        async with httpx.AsyncClient(base_url=server.origin, timeout=30) as client:
+        async with httpx.AsyncClient(base_url=server.base, timeout=30) as client:
             (await client.post("/v1/summaries", json=body)).raise_for_status()
             for i in range(warmup + reps):
                 started = time.perf_counter()
@@ -151,8 +131,3 @@ async def run(size: Size) -> list[Row]:
             detail={"hit": hit, "healthz": health},
         ),
     ]
-
-
-if __name__ == "__main__":
-    for row in asyncio.run(run(Size(quick=True))):
-        print(row)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks.sample import STUB_MODEL_ID, article_text
+from benchmarks.sample import STUB_MODEL_ID, STUB_PROMPT_VERSION, article_text
 from concord.article import Article, check_article
 from concord.pipeline import PipelineOptions, render_prompt
 from concord.prompts import PromptTemplate, load_prompt
@@ -31,7 +31,8 @@ class Size:
 
 
 def stub_settings(base_url: str, **overrides: Any) -> Settings:
-    return Settings(model=STUB_MODEL_ID, base_url=base_url, **overrides)
+    fields: dict[str, Any] = {"prompt_version": STUB_PROMPT_VERSION, **overrides}
+    return Settings(model=STUB_MODEL_ID, base_url=base_url, **fields)
 
 
 @dataclass(frozen=True)
@@ -46,16 +47,24 @@ class Pipeline:
 
     def chat_request(self) -> dict[str, Any]:
         """The chat-completions arguments the pipeline sends for this article (first attempt)."""
-        request: dict[str, Any] = {
-            "model": self.model.model,
-            "messages": render_prompt(self.prompt, self.article),
-            "temperature": self.options.call.temperature,
-            "max_tokens": self.options.call.max_tokens,
-            "response_format": response_format_for(self.model),
-        }
-        if self.model.profile.extra_body:
-            request["extra_body"] = self.model.profile.extra_body
-        return request
+        return chat_request(self.model, self.prompt, self.article, self.options)
+
+
+def chat_request(
+    model: ConnectedModel, prompt: PromptTemplate, article: Article, options: PipelineOptions
+) -> dict[str, Any]:
+    """The arguments of the pipeline's first chat-completions call for ``article``, as the
+    openai client takes them (the profile's sampling extras under ``extra_body``)."""
+    request: dict[str, Any] = {
+        "model": model.model,
+        "messages": render_prompt(prompt, article),
+        "temperature": options.call.temperature,
+        "max_tokens": options.call.max_tokens,
+        "response_format": response_format_for(model),
+    }
+    if model.profile.extra_body:
+        request["extra_body"] = model.profile.extra_body
+    return request
 
 
 @contextlib.asynccontextmanager

@@ -24,18 +24,17 @@ from typing import Any
 import httpx
 import httpx2
 
-from benchmarks.context import Size
+from benchmarks.context import Size, chat_request
 from benchmarks.processes import CONCORD
 from benchmarks.sample import ROOT, SAMPLE_PATH
 from benchmarks.stats import Row
 from concord.article import Article, check_article
 from concord.errors import ConcordError
-from concord.pipeline import PipelineOptions, render_prompt, summarise
+from concord.pipeline import PipelineOptions, summarise
 from concord.prompts import PromptTemplate, load_prompt
 from concord.providers.connection import ConnectedModel, connect
 from concord.providers.profiles import parse_model_id
 from concord.settings import Settings
-from concord.structured_output import response_format_for
 
 SECOND_ARTICLE = ROOT / "evals" / "cases" / "no-disagreement" / "article.txt"
 SECTION = "6 embedded model"
@@ -56,19 +55,6 @@ def missing() -> str | None:
         if importlib.util.find_spec(module) is None:
             return hint
     return None
-
-
-def _direct_body(
-    model: ConnectedModel, messages: list[dict[str, str]], opts: PipelineOptions
-) -> dict[str, Any]:
-    return {
-        "model": model.model,
-        "messages": messages,
-        "temperature": opts.call.temperature,
-        "max_tokens": opts.call.max_tokens,
-        "response_format": response_format_for(model),
-        **model.profile.extra_body,
-    }
 
 
 class _Timings:
@@ -155,7 +141,8 @@ async def _one_call(
             "prompt_tokens": result.meta.usage.prompt_tokens,
             "timings": list(timings.seen),
         }
-    body = _direct_body(model, render_prompt(prompt, article), options)
+    body = chat_request(model, prompt, article, options)
+    body |= body.pop("extra_body", {})  # sent as JSON, the extras sit beside the rest
     response = await direct.post(f"{base}/chat/completions", json=body)
     data = response.raise_for_status().json()
     return {

@@ -79,8 +79,3 @@ async def run(size: Size) -> list[Row]:
             detail={"walls_s": inner},
         ),
     ]
-
-
-if __name__ == "__main__":
-    for row in asyncio.run(run(Size(quick=True))):
-        print(row)

@@ -1,9 +1,9 @@
 """Bounded load over loopback: ``concord serve`` under 5,000 requests at concurrency 100.
 
-The fake OpenAI server runs as its own process (50 ms per answer, a valid grounded summary) and
+The benchmark stub runs as its own process (50 ms per answer, a valid grounded summary) and
 ``concord serve`` as another, pointed at it, with its queue raised so 100 requests fit and every
-article made unique so neither the cache nor coalescing can answer for the model. An
-``httpx.AsyncClient`` sends the requests (bounded in count and in time; 127.0.0.1 only) and the
+article made unique so neither the cache nor coalescing can answer for the model. The load
+generator's ``send_all`` sends the requests (bounded in count and in time; 127.0.0.1 only) and the
 script reports errors by status, p50/p99 latency, throughput, and the server's RSS.
 
 Targets: zero 5xx, zero lost responses, RSS growth under 10% (measured from after a warm-up, so
@@ -18,69 +18,22 @@ import argparse
 import asyncio
 import json
 import sys
-import tempfile
-import time
-from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
-
-from benchmarks.processes import concord_serve, fake_server, tree_rss_mb
-from benchmarks.sample import article_text, summary_content, varied_article
+from benchmarks.loadgen import Outcome, send_all
+from benchmarks.processes import concord_serve, stub, tree_rss_mb
+from benchmarks.sample import article_text, varied_article
 from benchmarks.stats import percentile
 
 WARMUP_REQUESTS = 200
 REQUEST_TIMEOUT_S = 60.0
 
 
-@dataclass
-class Outcome:
-    statuses: Counter[int] = field(default_factory=Counter)
-    lost: Counter[str] = field(default_factory=Counter)  # no response: exception name → count
-    latencies_ms: list[float] = field(default_factory=list)
-    not_sent: int = 0  # skipped because the time budget ran out
-    seconds: float = 0.0
-
-
-async def send_all(
-    origin: str, first: int, count: int, concurrency: int, budget_s: float
-) -> Outcome:
-    """Send ``count`` POSTs with ``concurrency`` in flight; stop starting new ones after
-    ``budget_s``. Article ``n`` is unique, so the model path runs every time."""
-    outcome = Outcome()
-    article = article_text()
-    numbers = iter(range(first, first + count))
-    # The server closes a keep-alive connection idle for 10 s; reusing one just as it does is a
-    # client-side race (httpx never retries a POST), not a lost response. Expire them sooner.
-    limits = httpx.Limits(
-        max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=2
-    )
-    started = time.monotonic()
-
-    async with httpx.AsyncClient(
-        base_url=origin, limits=limits, timeout=REQUEST_TIMEOUT_S
-    ) as client:
-
-        async def worker() -> None:
-            for n in numbers:
-                if time.monotonic() - started > budget_s:
-                    outcome.not_sent += 1
-                    continue
-                sent = time.perf_counter()
-                try:
-                    response = await client.post(
-                        "/v1/summaries", json={"text": varied_article(article, n)}
-                    )
-                except httpx.HTTPError as exc:
-                    outcome.lost[type(exc).__name__] += 1
-                    continue
-                outcome.latencies_ms.append((time.perf_counter() - sent) * 1000)
-                outcome.statuses[response.status_code] += 1
-
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-    outcome.seconds = time.monotonic() - started
-    return outcome
+def _unique_articles(first: int, count: int) -> Iterator[dict[str, str]]:
+    """Article ``n`` is unique, so the model path runs every time."""
+    text = article_text()
+    return ({"text": varied_article(text, n)} for n in range(first, first + count))
 
 
 def report(args: argparse.Namespace, out: Outcome, rss: dict[str, float]) -> tuple[str, bool]:
@@ -121,28 +74,35 @@ def report(args: argparse.Namespace, out: Outcome, rss: dict[str, float]) -> tup
 
 
 async def run(args: argparse.Namespace) -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        reply = Path(tmp) / "summary.json"
-        reply.write_text(summary_content(), encoding="utf-8")
-        with (
-            fake_server(args.latency_ms, reply) as provider,
-            concord_serve(
-                provider,
-                max_in_flight=args.concurrency,
-                max_queue=args.concurrency * 10,
-                cache_entries=0,
-            ) as server,
-        ):
-            rss = {"ready": tree_rss_mb(server.pid)}
-            warm = await send_all(server.origin, 0, WARMUP_REQUESTS, args.concurrency, 60)
-            if warm.statuses.get(200) != WARMUP_REQUESTS:
-                print(f"warm-up failed: {dict(warm.statuses)} lost {dict(warm.lost)}")
-                return 1
-            rss["warm"] = tree_rss_mb(server.pid)
-            out = await send_all(
-                server.origin, WARMUP_REQUESTS, args.requests, args.concurrency, args.max_seconds
-            )
-            rss["end"] = tree_rss_mb(server.pid)
+    with (
+        stub(args.latency_ms) as provider,
+        concord_serve(
+            provider,
+            max_in_flight=args.concurrency,
+            max_queue=args.concurrency * 10,
+            cache_entries=0,
+        ) as server,
+    ):
+        rss = {"ready": tree_rss_mb(server.pid)}
+        warm = await send_all(
+            server.base,
+            _unique_articles(0, WARMUP_REQUESTS),
+            args.concurrency,
+            timeout_s=REQUEST_TIMEOUT_S,
+            budget_s=60,
+        )
+        if warm.statuses.get(200) != WARMUP_REQUESTS:
+            print(f"warm-up failed: {dict(warm.statuses)} lost {dict(warm.lost)}")
+            return 1
+        rss["warm"] = tree_rss_mb(server.pid)
+        out = await send_all(
+            server.base,
+            _unique_articles(WARMUP_REQUESTS, args.requests),
+            args.concurrency,
+            timeout_s=REQUEST_TIMEOUT_S,
+            budget_s=args.max_seconds,
+        )
+        rss["end"] = tree_rss_mb(server.pid)
     text, ok = report(args, out, rss)
     print(text)
     if args.json:
@@ -164,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=100)
-    parser.add_argument("--latency-ms", type=float, default=50.0, help="fake provider latency")
+    parser.add_argument("--latency-ms", type=float, default=50.0, help="stub provider latency")
     parser.add_argument(
         "--max-seconds", type=float, default=600.0, help="stop starting requests after this"
     )

@@ -1,17 +1,24 @@
-"""A closed-loop HTTP/1.1 load generator on raw asyncio streams (like ``wrk``, in Python).
+"""The benchmarks' load generator: ``concurrency`` clients, each sending its next request as soon
+as it has an answer.
 
-``httpx`` spends a few hundred microseconds of client CPU per request; on a 2-core machine that
-caps what a throughput test can observe. Here each of ``concurrency`` keep-alive connections
-writes a prebuilt request and reads the response by its Content-Length, nothing more.
+Two ways to send. ``closed_loop`` and ``ConnectionSet`` write prebuilt HTTP/1.1 requests on raw
+asyncio streams (like ``wrk``, in Python): ``httpx`` spends a few hundred microseconds of client
+CPU per request, which on a 2-core machine caps what a throughput test can observe. ``send_all``
+uses ``httpx`` for a bounded count of requests where correctness is measured, not speed: every
+answer by status, every request that got none (lost) by exception, every latency.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
+
+import httpx
 
 
 @dataclass
@@ -140,3 +147,55 @@ class ConnectionSet:
         started = loop.time()
         await asyncio.gather(*(one(s, r) for s, r in zip(self._streams, requests, strict=True)))
         return BurstResult(loop.time() - started, latencies, statuses)
+
+
+@dataclass
+class Outcome:
+    statuses: Counter[int] = field(default_factory=Counter)
+    lost: Counter[str] = field(default_factory=Counter)  # no response: exception name → count
+    latencies_ms: list[float] = field(default_factory=list)  # of every answered request
+    not_sent: int = 0  # skipped because the time budget ran out
+    seconds: float = 0.0
+
+
+async def send_all(
+    origin: str,
+    bodies: Iterable[dict[str, Any]],
+    concurrency: int,
+    *,
+    timeout_s: float,
+    budget_s: float = float("inf"),
+    on_answer: Callable[[httpx.Response, float], None] | None = None,
+) -> Outcome:
+    """POST each of ``bodies`` to ``/v1/summaries`` with ``concurrency`` in flight; stop starting
+    new ones after ``budget_s``. ``on_answer(response, seconds)`` sees every answer."""
+    outcome = Outcome()
+    pending = iter(bodies)
+    # The server closes a keep-alive connection idle for 10 s; reusing one just as it does is a
+    # client-side race (httpx never retries a POST), not a lost response. Expire them sooner.
+    limits = httpx.Limits(
+        max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=2
+    )
+    started = time.monotonic()
+    async with httpx.AsyncClient(base_url=origin, limits=limits, timeout=timeout_s) as client:
+
+        async def one_client() -> None:
+            for body in pending:
+                if time.monotonic() - started > budget_s:
+                    outcome.not_sent += 1
+                    continue
+                sent = time.perf_counter()
+                try:
+                    response = await client.post("/v1/summaries", json=body)
+                except httpx.HTTPError as exc:
+                    outcome.lost[type(exc).__name__] += 1
+                    continue
+                took = time.perf_counter() - sent
+                outcome.latencies_ms.append(took * 1000)
+                outcome.statuses[response.status_code] += 1
+                if on_answer is not None:
+                    on_answer(response, took)
+
+        await asyncio.gather(*(one_client() for _ in range(concurrency)))
+    outcome.seconds = time.monotonic() - started
+    return outcome

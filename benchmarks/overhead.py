@@ -8,7 +8,6 @@ real ``concord serve`` process from an ``httpx`` client (b), with the response c
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -88,7 +87,7 @@ async def run(size: Size) -> list[Row]:
             request = pipe.chat_request()
             bare = _bare_client(stub_url)
             with processes.concord_serve(stub_url, cache_entries=0) as server:
-                http = httpx.AsyncClient(base_url=server.origin, timeout=30)
+                http = httpx.AsyncClient(base_url=server.base, timeout=30)
                 body = {"text": pipe.article.text}
                 server_latency: list[float] = []
 
@@ -148,8 +147,3 @@ async def run(size: Size) -> list[Row]:
     )
     rows.append(choice)
     return rows
-
-
-if __name__ == "__main__":
-    for row in asyncio.run(run(Size(quick=True))):
-        print(row)

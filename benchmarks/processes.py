@@ -1,34 +1,29 @@
 """Start and stop the processes a benchmark talks to: the stub, ``concord serve``, the minimal app.
 
-Each runs in its own process, as in production, and is stopped by its own pid (SIGTERM, then
-SIGKILL after a grace period). Ports are picked free on 127.0.0.1 just before starting.
+Each runs in its own process, as in production. ``concord serve`` and the minimal app are started
+by the tests' launcher (``tests/serving.py``: a free loopback port, a CONCORD_-free environment,
+ready once ``/healthz`` answers, killed by its pid afterwards); the stub prints its URL when ready
+and is stopped by its pid (SIGTERM, then SIGKILL after a grace period).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
 import subprocess
 import sys
-import time
+import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import psutil
 
-from benchmarks.sample import ROOT, STUB_MODEL_ID
+from benchmarks.sample import ROOT, STUB_MODEL_ID, STUB_PROMPT_VERSION
+from concord.loopback import free_port
+from concord.settings import Settings
+from tests.serving import ServeProcess, listening_process, serve_process
 
 PYTHON = sys.executable
 CONCORD = str(Path(PYTHON).with_name("concord"))
-
-
-@dataclass(frozen=True)
-class Server:
-    origin: str  # http://127.0.0.1:PORT
-    pid: int  # the main process; Granian serves from worker processes under it
 
 
 def process_tree(pid: int) -> list[psutil.Process]:
@@ -45,12 +40,6 @@ def tree_rss_mb(pid: int) -> float:
 def tree_cpu_s(pid: int) -> float:
     """CPU seconds (user + system) used so far by the whole process tree."""
     return sum(float(t.user + t.system) for t in (p.cpu_times() for p in process_tree(pid)))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:
@@ -83,7 +72,7 @@ def stub(latency_ms: float = 0.0) -> contextlib.AbstractContextManager[str]:
 
 
 def fake_server(latency_ms: float, reply_file: Path) -> contextlib.AbstractContextManager[str]:
-    """The test fake, standalone, for comparison with the lean stub."""
+    """The test fake, standalone, only to compare the lean stub against it."""
     return _url_printing_process(
         "fake server", "tests.fakes.openai_server",
         "--latency-ms", str(latency_ms), "--reply-file", str(reply_file),
@@ -91,83 +80,55 @@ def fake_server(latency_ms: float, reply_file: Path) -> contextlib.AbstractConte
 
 
 def concord_env(base_url: str, **api: object) -> dict[str, str]:
-    """Environment for ``concord serve`` against the stub; ``api`` sets CONCORD_API__* fields."""
+    """Settings for Concord against the stub; ``api`` sets CONCORD_API__* fields."""
     env = {
-        **os.environ,
         "CONCORD_MODEL": STUB_MODEL_ID,
         "CONCORD_BASE_URL": base_url,
-        "CONCORD_CONFIG": str(ROOT / "benchmarks" / "no-such-concord.toml"),
+        # The stub answers every call with one single-pass summary.
+        "CONCORD_PROMPT_VERSION": STUB_PROMPT_VERSION,
         "CONCORD_LOG_LEVEL": "WARNING",
     }
-    env.update({f"CONCORD_API__{key.upper()}": str(value) for key, value in api.items()})
-    return env
-
-
-def _wait_ready(url: str, proc: subprocess.Popen[str], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode} before it was ready")
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"server not ready at {url} after {timeout:g} s")
+    return env | {f"CONCORD_API__{key.upper()}": str(value) for key, value in api.items()}
 
 
 @contextlib.contextmanager
 def concord_serve(
     base_url: str, workers: int = 1, extra_env: dict[str, str] | None = None, **api: object
-) -> Iterator[Server]:
+) -> Iterator[ServeProcess]:
     """``concord serve --workers N`` against ``base_url``; yields it (pid: the main process)."""
     env = concord_env(base_url, **api) | (extra_env or {})
-    with _concord_serve(env, workers, ready_within_s=60) as server:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        serve_process(Path(folder), env, workers=workers, ready_within_s=60) as server,
+    ):
         yield server
 
 
 @contextlib.contextmanager
-def embedded_concord_serve(**api: object) -> Iterator[Server]:
-    """``concord serve`` on the real embedded model, which it starts before it listens."""
-    env = concord_env("", **api)
-    env["CONCORD_MODEL"] = "local"
-    del env["CONCORD_BASE_URL"]
-    with _concord_serve(env, workers=1, ready_within_s=300) as server:
+def embedded_concord_serve(**api: object) -> Iterator[ServeProcess]:
+    """``concord serve`` with its defaults on the real embedded model, which it starts before
+    it listens."""
+    env = {
+        "CONCORD_MODEL": "local",
+        "CONCORD_PROMPT_VERSION": Settings.model_fields["prompt_version"].default,
+        "CONCORD_LOG_LEVEL": "WARNING",
+    } | {f"CONCORD_API__{key.upper()}": str(value) for key, value in api.items()}
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        serve_process(Path(folder), env, ready_within_s=300) as server,
+    ):
         yield server
 
 
 @contextlib.contextmanager
-def _concord_serve(env: dict[str, str], workers: int, ready_within_s: float) -> Iterator[Server]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [CONCORD, "serve", "--port", str(port), "--workers", str(workers)],
-        cwd=ROOT,
-        env=env,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    origin = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(origin + "/healthz", proc, ready_within_s)
-        yield Server(origin, proc.pid)
-    finally:
-        _stop(proc)
-
-
-@contextlib.contextmanager
-def minimal_app() -> Iterator[Server]:
+def minimal_app() -> Iterator[ServeProcess]:
     """The minimal Litestar app under the same Granian settings; yields it."""
     port = free_port()
-    proc = subprocess.Popen(
-        [PYTHON, "-m", "benchmarks.minimal_app", "--port", str(port)],
-        cwd=ROOT,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    origin = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(origin + "/healthz", proc)
-        yield Server(origin, proc.pid)
-    finally:
-        _stop(proc)
+    command = [PYTHON, "-m", "benchmarks.minimal_app", "--port", str(port)]
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        listening_process(
+            "the minimal app", command, Path(folder), {"PYTHONPATH": str(ROOT)}, port
+        ) as server,
+    ):
+        yield server

@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PATH = ROOT / "evals" / "cases" / "kerry-lavrov" / "article.txt"
 # The profile the stub impersonates: json_schema + llama.cpp sampling extras, like ``local``.
 STUB_MODEL_ID = "llamacpp:bench-model"
+# The stub answers every call with MODEL_SUMMARY: a single-pass prompt's answer.
+STUB_PROMPT_VERSION = "summarise/v2"
 
 _KERRY = (
     "US Secretary of State John Kerry and Russian Foreign Minister Sergei Lavrov have agreed to "

@@ -1,6 +1,6 @@
 """Beyond one machine: jobs through the queue on 1 and 3 workers, and the cache across replicas.
 
-Starts a real ``redis-server`` (on a free loopback port, its own temp dir), the fake provider as
+Starts a real ``redis-server`` (on a free loopback port, its own temp dir), the benchmark stub as
 its own process answering every call after ``--latency-ms`` (1 s by default), then, for each
 worker count, that many ``concord worker`` processes and one ``concord batch --queue`` of
 ``--articles`` unique articles (300 by default). Throughput is articles per second from the
@@ -31,9 +31,10 @@ from pathlib import Path
 import httpx
 import redis
 
-from benchmarks.processes import CONCORD, ROOT, concord_env, concord_serve, fake_server
-from benchmarks.sample import article_text, summary_content, varied_article
+from benchmarks.processes import CONCORD, concord_env, concord_serve, stub
+from benchmarks.sample import article_text, varied_article
 from tests.redis_server import RedisServer, redis_server
+from tests.serving import environment, worker_process
 
 WORKER_COUNTS = (1, 3)
 CACHE_ARTICLES = 100
@@ -41,30 +42,21 @@ CACHE_LATENCY_MS = 50.0
 
 
 @contextlib.contextmanager
-def workers(count: int, env: dict[str, str], redis_url: str) -> Iterator[None]:
+def workers(count: int, env: dict[str, str], redis_url: str, folder: Path) -> Iterator[None]:
     """``count`` workers, each its own process; returns once all have registered with SAQ."""
-    procs = [
-        subprocess.Popen([CONCORD, "worker"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
-        for _ in range(count)
-    ]
     client = redis.Redis.from_url(redis_url)
-    try:
+    with contextlib.ExitStack() as stack:
+        procs = [
+            stack.enter_context(worker_process(folder, env, f"worker-{count}-{n}"))
+            for n in range(count)
+        ]
         deadline = time.monotonic() + 60
         while len(client.keys("saq:concord:worker_info:*")) < count:
             if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
                 raise RuntimeError("the workers did not start")
             time.sleep(0.1)
         yield
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        client.close()
+    client.close()
 
 
 def queue_round(count: int, args: argparse.Namespace, provider: str, server: RedisServer,
@@ -84,11 +76,11 @@ def queue_round(count: int, args: argparse.Namespace, provider: str, server: Red
         "CONCORD_API__MAX_IN_FLIGHT": str(args.concurrency * max(WORKER_COUNTS)),
         "CONCORD_API__MAX_QUEUE": str(args.articles),
     }
-    with workers(count, env, server.url):
+    with workers(count, env, server.url, folder):
         started = time.monotonic()
         subprocess.run(
             [CONCORD, "batch", str(corpus), "-o", str(output), "--queue", server.url],
-            cwd=ROOT, env=env, check=True, stderr=subprocess.DEVNULL,
+            cwd=folder, env=environment(folder, env), check=True, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         seconds = time.monotonic() - started
     done = sum("summary" in json.loads(line) for line in output.read_text().splitlines())
@@ -109,7 +101,8 @@ def queue_span_s(redis_url: str) -> float:
     jobs = [json.loads(raw) for key in client.scan_iter("saq:job:concord:*", count=500)
             if (raw := client.get(key))]  # fmt: skip
     client.close()
-    return (max(job["completed"] for job in jobs) - min(job["queued"] for job in jobs)) / 1000
+    span_ms: int = max(job["completed"] for job in jobs) - min(job["queued"] for job in jobs)
+    return span_ms / 1000
 
 
 async def cache_round(provider: str, redis_url: str | None) -> dict[str, float]:
@@ -126,8 +119,8 @@ async def cache_round(provider: str, redis_url: str | None) -> dict[str, float]:
             async def pair(n: int) -> bool:
                 body = {"text": varied_article(text, 900_000 + n)}
                 async with slots:
-                    made = await client.post(first.origin + "/v1/summaries", json=body)
-                    again = await client.post(second.origin + "/v1/summaries", json=body)
+                    made = await client.post(first.base + "/v1/summaries", json=body)
+                    again = await client.post(second.base + "/v1/summaries", json=body)
                 made.raise_for_status()
                 again.raise_for_status()
                 return bool(again.json()["meta"]["cached"])
@@ -139,7 +132,7 @@ async def cache_round(provider: str, redis_url: str | None) -> dict[str, float]:
 def report(rounds: list[dict[str, float]], alone: dict[str, float], shared: dict[str, float],
            args: argparse.Namespace) -> str:  # fmt: skip
     lines = [
-        f"jobs through the queue: {args.articles} articles, fake provider {args.latency_ms:g} ms, "
+        f"jobs through the queue: {args.articles} articles, stub provider {args.latency_ms:g} ms, "
         f"{args.concurrency} jobs per worker",
     ]
     for r in rounds:
@@ -171,15 +164,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=10, help="jobs per worker")
     parser.add_argument("--json", help="also write the numbers to this file")
     args = parser.parse_args(argv)
-    os.environ.pop("CONCORD_REDIS_URL", None)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        reply = folder / "summary.json"
-        reply.write_text(summary_content(), encoding="utf-8")
         with redis_server(folder / "redis") as server:
-            with fake_server(args.latency_ms, reply) as provider:
+            with stub(args.latency_ms) as provider:
                 rounds = [queue_round(n, args, provider, server, folder) for n in WORKER_COUNTS]
-            with fake_server(CACHE_LATENCY_MS, reply) as provider:
+            with stub(CACHE_LATENCY_MS) as provider:
                 alone = asyncio.run(cache_round(provider, None))
                 shared = asyncio.run(cache_round(provider, server.url))
     print(report(rounds, alone, shared, args))

@@ -11,11 +11,11 @@ It reports how many got 200 (and how many of those the model made), 429 with the
 its budget; and the server's memory (the whole process tree: Granian, its worker and the
 model server) at start and end. Targets: nothing waits past its budget, RSS grows < 10%.
 
-The request budget (``CONCORD_API__REQUEST_TIMEOUT_S``) defaults to 300 s. A summary takes
-25-45 s on a quiet two-core machine but over 260 s on a loaded one (measured while writing
-this); 300 s lets one through even then, and keeps the run near ten minutes: once the server has
-timed a summary, requests that could not finish are refused at once, so after the first budget
-only the few it admits keep the run going.
+The soak's request budget (``--budget-s``, sent as ``CONCORD_API__REQUEST_TIMEOUT_S``) is 300 s,
+well under the server's default. A summary takes 25-45 s on a quiet two-core machine but over
+260 s on a loaded one (measured while writing this); 300 s lets one through even then, and keeps
+the run near ten minutes: once the server has timed a summary, requests that could not finish are
+refused at once, so after the first budget only the few it admits keep the run going.
 
     python -m benchmarks.soak [--budget-s 300] [--json reports/soak.json]
 """
@@ -26,13 +26,12 @@ import argparse
 import asyncio
 import json
 import sys
-import time
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import httpx
 
+from benchmarks.loadgen import Outcome, send_all
 from benchmarks.processes import embedded_concord_serve, process_tree, tree_rss_mb
 from benchmarks.sample import ROOT
 from benchmarks.stats import percentile
@@ -60,79 +59,69 @@ def articles() -> list[str]:
 
 
 @dataclass
-class Outcome:
-    statuses: Counter[int] = field(default_factory=Counter)
+class Answers:
+    """What the soak counts beyond the load generator's tally."""
+
     retry_after: list[int] = field(default_factory=list)  # seconds, one per 429
     ok_seconds: list[float] = field(default_factory=list)  # latency of each 200
     model_made: int = 0  # 200s whose summary the model made for that request (not cached)
-    longest_s: float = 0.0  # the longest any request took, whatever its answer
-    lost: list[str] = field(default_factory=list)  # requests with no HTTP answer at all
-    seconds: float = 0.0
+
+    def __call__(self, response: httpx.Response, seconds: float) -> None:
+        if response.status_code == 200:
+            self.ok_seconds.append(seconds)
+            self.model_made += not response.json()["meta"]["cached"]
+        elif response.status_code == 429:
+            self.retry_after.append(int(response.headers["retry-after"]))
 
 
-async def soak(origin: str, budget_s: float) -> Outcome:
+async def soak(origin: str, budget_s: float) -> tuple[Outcome, Answers]:
     texts = articles()
-    outcome = Outcome()
-    numbers = iter(range(REQUESTS))
-    started = time.monotonic()
-    limits = httpx.Limits(max_connections=CONCURRENCY, keepalive_expiry=2)
-    async with httpx.AsyncClient(base_url=origin, limits=limits, timeout=budget_s + 60) as client:
-
-        async def client_loop() -> None:
-            for n in numbers:
-                sent = time.monotonic()
-                try:
-                    response = await client.post(
-                        "/v1/summaries", json={"text": texts[n % CONCURRENCY]}
-                    )
-                except httpx.HTTPError as exc:
-                    outcome.lost.append(type(exc).__name__)
-                    continue
-                took = time.monotonic() - sent
-                outcome.longest_s = max(outcome.longest_s, took)
-                outcome.statuses[response.status_code] += 1
-                if response.status_code == 200:
-                    outcome.ok_seconds.append(took)
-                    outcome.model_made += not response.json()["meta"]["cached"]
-                elif response.status_code == 429:
-                    outcome.retry_after.append(int(response.headers["retry-after"]))
-
-        await asyncio.gather(*(client_loop() for _ in range(CONCURRENCY)))
-    outcome.seconds = time.monotonic() - started
-    return outcome
+    answers = Answers()
+    out = await send_all(
+        origin,
+        ({"text": texts[n % CONCURRENCY]} for n in range(REQUESTS)),
+        CONCURRENCY,
+        timeout_s=budget_s + 60,
+        on_answer=answers,
+    )
+    return out, answers
 
 
-def report(out: Outcome, budget_s: float, rss: dict[str, float]) -> tuple[str, bool]:
+def report(
+    out: Outcome, answers: Answers, budget_s: float, rss: dict[str, float]
+) -> tuple[str, bool]:
+    longest_s = max(out.latencies_ms, default=0.0) / 1000  # whatever the answer was
+    lost = sum(out.lost.values())
     growth = (rss["end"] - rss["start"]) / rss["start"] * 100
     checks = {
-        "nothing waited past its budget": out.longest_s <= budget_s + 5,  # 5 s: HTTP + grounding
-        "every request answered": not out.lost,
+        "nothing waited past its budget": longest_s <= budget_s + 5,  # 5 s: HTTP + grounding
+        "every request answered": not lost,
         "RSS growth < 10%": growth < 10,
     }
-    retry = sorted(out.retry_after)
+    retry = sorted(answers.retry_after)
     retry_text = (
         f", Retry-After {retry[0]}-{retry[-1]} s (median {retry[len(retry) // 2]} s)"
         if retry
         else ""
     )
     others = ", ".join(f"{s}: {n}" for s, n in out.statuses.items() if s not in (200, 429, 504))
-    lost = f"; no answer: {len(out.lost)}" if out.lost else ""
+    no_answer = f"; no answer: {lost} {dict(out.lost)}" if lost else ""
     lines = [
         f"soak: {REQUESTS} requests of {CONCURRENCY} articles at concurrency {CONCURRENCY}, "
         f"embedded model, request budget {budget_s:g} s; {out.seconds:.0f} s in all",
-        f"  200           {out.statuses[200]} ({out.model_made} made by the model, the rest "
+        f"  200           {out.statuses[200]} ({answers.model_made} made by the model, the rest "
         "from the cache or a call already running)",
         f"  429           {out.statuses[429]}{retry_text}",
         f"  504           {out.statuses[504]}",
-        f"  other         {others or 'none'}{lost}",
+        f"  other         {others or 'none'}{no_answer}",
     ]
-    if out.ok_seconds:
+    if answers.ok_seconds:
         lines.append(
-            f"  200 latency   p50 {percentile(out.ok_seconds, 50):.1f} s, "
-            f"p99 {percentile(out.ok_seconds, 99):.1f} s"
+            f"  200 latency   p50 {percentile(answers.ok_seconds, 50):.1f} s, "
+            f"p99 {percentile(answers.ok_seconds, 99):.1f} s"
         )
     lines += [
-        f"  longest wait  {out.longest_s:.1f} s (budget {budget_s:g} s)",
+        f"  longest wait  {longest_s:.1f} s (budget {budget_s:g} s)",
         f"  server RSS    start {rss['start']:.0f} MB, end {rss['end']:.0f} MB "
         f"({growth:+.1f}%); the model server alone {rss['model_start']:.0f} -> "
         f"{rss['model_end']:.0f} MB",
@@ -150,12 +139,14 @@ def _model_rss_mb(pid: int) -> float:
 async def run(args: argparse.Namespace) -> int:
     with embedded_concord_serve(request_timeout_s=args.budget_s) as server:
         rss = {"start": tree_rss_mb(server.pid), "model_start": _model_rss_mb(server.pid)}
-        out = await soak(server.origin, args.budget_s)
+        out, answers = await soak(server.base, args.budget_s)
         rss |= {"end": tree_rss_mb(server.pid), "model_end": _model_rss_mb(server.pid)}
-    text, ok = report(out, args.budget_s, rss)
+    text, ok = report(out, answers, args.budget_s, rss)
     print(text)
     if args.json:
-        summary = {**asdict(out), "statuses": dict(out.statuses)}  # asdict mangles a Counter
+        summary = {**asdict(out), **asdict(answers)}
+        summary |= {"statuses": dict(out.statuses), "lost": dict(out.lost)}  # not Counters
+        summary |= {"longest_s": max(out.latencies_ms, default=0.0) / 1000}
         summary |= {"rss_mb": rss, "budget_s": args.budget_s, "ok": ok}
         write_json(Path(args.json), summary)
     return 0 if ok else 1

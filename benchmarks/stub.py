@@ -14,39 +14,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import signal
 
 from benchmarks.sample import summary_content
+from tests.fakes.openai_server import choice, completion_body, response_head
 
 
 def completion_bytes(content: str) -> bytes:
-    body = json.dumps(
-        {
-            "id": "chatcmpl-bench",
-            "object": "chat.completion",
-            "created": 1_700_000_000,
-            "model": "bench-model",
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": content, "refusal": None},
-                    "finish_reason": "stop",
-                    "logprobs": None,
-                }
-            ],
-            "usage": {"prompt_tokens": 900, "completion_tokens": 300, "total_tokens": 1200},
-        },
-        separators=(",", ":"),
-    ).encode()
+    """The whole HTTP response, built once: the test fake's completion with ``content``."""
+    body = completion_body("chatcmpl-bench", "bench-model", [choice(content)], (900, 300))
     return _response(body)
 
 
 def _response(body: bytes) -> bytes:
-    head = (
-        f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    )
-    return head.encode() + body
+    return response_head(200, {"Content-Type": "application/json"}, len(body)) + body
 
 
 _MODELS = _response(b'{"object":"list","data":[{"id":"bench-model","object":"model"}]}')

@@ -8,9 +8,9 @@ each process used is reported, since on 2 cores client, stub and server share th
 
 from __future__ import annotations
 
-import asyncio
 import json
 import statistics
+from typing import TypedDict
 
 from benchmarks import processes
 from benchmarks.context import Size
@@ -21,7 +21,19 @@ from benchmarks.stats import Row, describe
 CONCURRENCY = 64
 
 
-async def measure(origin: str, pid: int, seconds: float, warmup_s: float) -> dict[str, object]:
+class Measured(TypedDict):
+    """One run against one server (kept as is in the JSON report)."""
+
+    rps: float
+    requests: int
+    errors: int
+    statuses: dict[int, int]
+    latency_ms: dict[str, float]  # describe()'s numbers; empty when nothing was answered
+    server_cpu_share: float
+    client_cpu_share: float
+
+
+async def measure(origin: str, pid: int, seconds: float, warmup_s: float) -> Measured:
     text = article_text()
 
     def make(n: int) -> bytes:
@@ -44,7 +56,7 @@ async def measure(origin: str, pid: int, seconds: float, warmup_s: float) -> dic
 
 async def run(size: Size) -> list[Row]:
     rounds, seconds, warmup = size.pick(1, 3), size.pick_f(2.0, 5.0), size.pick_f(0.5, 1.0)
-    runs: dict[str, list[dict[str, object]]] = {"concord": [], "minimal": []}
+    runs: dict[str, list[Measured]] = {"concord": [], "minimal": []}
     with (
         processes.stub(0) as stub_url,
         processes.concord_serve(
@@ -53,27 +65,26 @@ async def run(size: Size) -> list[Row]:
         processes.minimal_app() as minimal,
     ):
         for _ in range(rounds):
-            runs["concord"].append(await measure(concord.origin, concord.pid, seconds, warmup))
-            runs["minimal"].append(await measure(minimal.origin, minimal.pid, seconds, warmup))
-    rps = {name: [float(r["rps"]) for r in results] for name, results in runs.items()}  # type: ignore[arg-type]
+            runs["concord"].append(await measure(concord.base, concord.pid, seconds, warmup))
+            runs["minimal"].append(await measure(minimal.base, minimal.pid, seconds, warmup))
+    rps = {name: [r["rps"] for r in results] for name, results in runs.items()}
     med = {name: statistics.median(values) for name, values in rps.items()}
     rows = []
     for name, label in (("concord", "concord serve"), ("minimal", "minimal Litestar app")):
         last = runs[name][-1]
         lat = last["latency_ms"]
-        assert isinstance(lat, dict)
         rows.append(
             Row(
                 "3 throughput",
                 f"{label}, c={CONCURRENCY} ({rounds}×{seconds:g} s)",
                 f"{med[name]:.0f} req/s (min {min(rps[name]):.0f}, max {max(rps[name]):.0f}); "
                 f"p50 {lat.get('p50', 0):.1f} ms p99 {lat.get('p99', 0):.1f} ms; "
-                f"server CPU {float(last['server_cpu_share']):.0%}, "  # type: ignore[arg-type]
-                f"client CPU {float(last['client_cpu_share']):.0%}",  # type: ignore[arg-type]
+                f"server CPU {last['server_cpu_share']:.0%}, "
+                f"client CPU {last['client_cpu_share']:.0%}",
                 detail={"runs": runs[name]},
             )
         )
-    errors = sum(int(r["errors"]) for rs in runs.values() for r in rs)  # type: ignore[call-overload]
+    errors = sum(r["errors"] for rs in runs.values() for r in rs)
     rows.append(
         Row(
             "3 throughput",
@@ -84,8 +95,3 @@ async def run(size: Size) -> list[Row]:
         )
     )
     return rows
-
-
-if __name__ == "__main__":
-    for row in asyncio.run(run(Size(quick=True))):
-        print(row)

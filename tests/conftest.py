@@ -100,7 +100,9 @@ def api_client(fake_openai: FakeOpenAIServer) -> ClientFactory:
             async with AsyncTestClient(app) as client:
                 yield client
             return
-        transport = httpx.ASGITransport(app=app)
+        # One ASGI protocol, typed twice: Litestar's scope is a union of TypedDicts, httpx's a
+        # plain mapping, so neither signature accepts the other.
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
         async with (
             app.lifespan(),
             httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,

@@ -12,11 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from concord.loopback import free_port
 
 
 class RedisServer:
@@ -31,7 +27,7 @@ class RedisServer:
             )
         self.binary = binary
         self.directory = directory
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen[bytes] | None = None
 

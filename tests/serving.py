@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 
+from concord.loopback import free_port
 from tests.fakes.openai_server import FakeOpenAIServer
 
 GRACE_S = 10.0
@@ -27,27 +28,51 @@ class ServeProcess:
     port: int
     stderr: Path  # everything the server logged
 
+    @property
+    def pid(self) -> int:
+        """The main process; Granian serves from a worker process under it."""
+        return self.process.pid
+
     def log(self) -> str:
         return self.stderr.read_text(encoding="utf-8", errors="replace")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+@contextlib.contextmanager
+def serve_process(
+    tmp_path: Path,
+    env: dict[str, str],
+    *,
+    workers: int = 1,
+    ready_path: str = "/healthz",
+    ready_within_s: float = 30,
+) -> Iterator[ServeProcess]:
+    """``concord serve`` on a free loopback port with ``env`` (over a CONCORD_-free environment),
+    ready once ``ready_path`` answers 200; killed by its pid afterwards if still running.
+    The benchmarks start it this way too."""
+    port = free_port()
+    command = [*_command(port), "--workers", str(workers)]
+    with listening_process(
+        "concord serve", command, tmp_path, env, port, ready_path, ready_within_s
+    ) as server:
+        yield server
 
 
 @contextlib.contextmanager
-def serve_process(
-    tmp_path: Path, env: dict[str, str], *, ready_path: str = "/healthz", ready_within_s: float = 30
+def listening_process(
+    name: str,
+    command: list[str],
+    tmp_path: Path,
+    env: dict[str, str],
+    port: int,
+    ready_path: str = "/healthz",
+    ready_within_s: float = 30,
 ) -> Iterator[ServeProcess]:
-    """``concord serve`` on a free loopback port with ``env`` (over a CONCORD_-free environment),
-    ready once ``ready_path`` answers 200; killed by its pid afterwards if still running."""
-    port = _free_port()
+    """Any HTTP server ``command`` that listens on ``port``, started as ``serve_process`` starts
+    ``concord serve``: its output in ``tmp_path``, ready once ``ready_path`` answers 200."""
     stderr = tmp_path / f"serve-{port}.log"
     with stderr.open("wb") as sink:
         process = subprocess.Popen(
-            _command(port), cwd=tmp_path, env=_environment(tmp_path, env), stdout=sink,
+            command, cwd=tmp_path, env=environment(tmp_path, env), stdout=sink,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
     server = ServeProcess(process, f"http://127.0.0.1:{port}", port, stderr)
@@ -55,18 +80,32 @@ def serve_process(
         deadline = time.monotonic() + ready_within_s
         while True:
             if process.poll() is not None:
-                raise AssertionError(f"concord serve exited early: {server.log()}")
+                raise AssertionError(f"{name} exited early: {server.log()}")
             with contextlib.suppress(httpx.TransportError):
                 if httpx.get(server.base + ready_path, timeout=2).status_code == 200:
                     break
             if time.monotonic() > deadline:
-                raise AssertionError(f"concord serve not ready in {ready_within_s} s")
+                raise AssertionError(f"{name} not ready in {ready_within_s} s")
             time.sleep(0.1)
         yield server
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
+        _kill_tree(process)
+
+
+def _kill_tree(process: subprocess.Popen[bytes]) -> None:
+    """Kill the server and every process it started, each by its pid: a Granian worker whose
+    parent was killed does not always notice, and would go on holding its port."""
+    if process.poll() is not None:
+        return
+    children: list[psutil.Process] = []
+    with contextlib.suppress(psutil.NoSuchProcess):
+        children = psutil.Process(process.pid).children(recursive=True)
+    process.kill()
+    process.wait(timeout=10)
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
+    psutil.wait_procs(children, timeout=10)
 
 
 @contextlib.contextmanager
@@ -78,7 +117,7 @@ def worker_process(
     with (tmp_path / f"{name}.log").open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "concord.cli", "worker"],
-            cwd=tmp_path, env=_environment(tmp_path, env), stdout=sink, stderr=subprocess.STDOUT,
+            cwd=tmp_path, env=environment(tmp_path, env), stdout=sink, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
         yield process
@@ -93,15 +132,17 @@ def serve_until_exit(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``concord serve`` expecting it to give up on its own; its exit code and output."""
     return subprocess.run(
-        _command(port or _free_port()), cwd=tmp_path, env=_environment(tmp_path, env),
+        _command(port or free_port()), cwd=tmp_path, env=environment(tmp_path, env),
         capture_output=True, text=True, timeout=within_s, check=False,
     )  # fmt: skip
 
 
-def _environment(tmp_path: Path, env: dict[str, str]) -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CONCORD_")}
+def environment(tmp_path: Path, env: dict[str, str]) -> dict[str, str]:
+    """``env`` over this process's environment without its CONCORD_ variables, the prompt
+    version pinned to the one the fakes answer in, and no ``concord.toml`` read."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("CONCORD_")}
     pinned = {"CONCORD_PROMPT_VERSION": os.environ.get("CONCORD_PROMPT_VERSION", "summarise/v2")}
-    return environment | pinned | {"CONCORD_CONFIG": str(tmp_path / "absent.toml"), **env}
+    return inherited | pinned | {"CONCORD_CONFIG": str(tmp_path / "absent.toml"), **env}
 
 
 def _command(port: int) -> list[str]:

@@ -13,11 +13,10 @@ import re
 from dataclasses import dataclass
 
 from concord.errors import ArticleTooLarge, InvalidArticle
+from concord.invisible import without_invisible
 
 # C0/C1 control characters other than tab, newline, carriage return, form feed, vertical tab.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
-# Characters that render as nothing: zero-width spaces and joiners, BOM, word joiner, soft hyphen.
-_INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060-\u2064\ufeff\u00ad]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +36,7 @@ def check_article(
     text: str, *, max_chars: int, title: str | None = None, source_url: str | None = None
 ) -> Article:
     """Return an ``Article`` or raise ``InvalidArticle`` / ``ArticleTooLarge`` saying why."""
-    if not _INVISIBLE.sub("", text):
+    if not without_invisible(text).strip():
         raise InvalidArticle("the article is empty (only white space or invisible characters)")
     bad = _CONTROL.search(text)
     if bad:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Literal
 
 from concord.grounding import apply_policy, fold
 from concord.schema import (
@@ -28,6 +27,7 @@ from concord.schema import (
     Disagreement,
     Evidence,
     GroundingCounts,
+    GroundingPolicy,
     Participant,
     Position,
     Summary,
@@ -199,7 +199,7 @@ def finish(
     participants: list[Participant],
     agreements: list[Agreement],
     disagreements: list[Disagreement],
-    policy: Literal["flag", "strict"],
+    policy: GroundingPolicy,
 ) -> tuple[Summary, GroundingCounts]:
     """Count evidence (every cited sentence is grounded) and apply the grounding policy."""
     summary = Summary(participants=participants, agreements=agreements, disagreements=disagreements)

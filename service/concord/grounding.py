@@ -22,15 +22,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
 
 from rapidfuzz import fuzz
 
+from concord.invisible import INVISIBLE
 from concord.schema import (
     Agreement,
     Disagreement,
     Evidence,
     GroundingCounts,
+    GroundingPolicy,
     ModelSummary,
     Participant,
     Position,
@@ -44,7 +45,6 @@ _FOLD = str.maketrans(
         **dict.fromkeys("‐‑‒–—―−", "-"),
     }
 )
-_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 _EDGES = " \t\n\"'“”‘’«»"
 _MIN_FUZZY_CHARS = 16
 _NAME_TOKEN = re.compile(r"[^\W\d_]{3,}")
@@ -82,7 +82,7 @@ def normalise(text: str) -> tuple[str, list[int]]:
     where: list[int] = []
     pending_space = False
     for index, char in enumerate(text):
-        if char in _INVISIBLE:
+        if char in INVISIBLE:
             continue
         if char.isspace():
             pending_space = bool(out)
@@ -98,7 +98,7 @@ def normalise(text: str) -> tuple[str, list[int]]:
 
 
 _FOLD_ALL = str.maketrans(
-    {**{chr(k): v for k, v in _FOLD.items()}, **dict.fromkeys(_INVISIBLE), "…": "..."}
+    {**{chr(k): v for k, v in _FOLD.items()}, **dict.fromkeys(INVISIBLE), "…": "..."}
 )
 _SPACES = re.compile(r"\s+")
 
@@ -187,7 +187,7 @@ def ground_summary(
     output: ModelSummary,
     article: str,
     *,
-    policy: Literal["flag", "strict"] = "flag",
+    policy: GroundingPolicy = "flag",
     fuzzy_threshold: float = 90.0,
 ) -> tuple[Summary, GroundingCounts]:
     """Turn the model's summary into the user-facing one, with evidence offsets and flags."""

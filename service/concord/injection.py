@@ -19,11 +19,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from concord.invisible import without_invisible
 from concord.sentences import Sentence
-
-# Removed before matching so "ig\u200bnore previous instructions" still matches.
-INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-_HIDE_INVISIBLE = str.maketrans(dict.fromkeys(INVISIBLE))
 
 # Words that name a machine reader and almost never anything else in news copy.
 _MACHINE = (
@@ -77,7 +74,7 @@ class Screened:
 
 def is_instruction(sentence: str) -> bool:
     """True when ``sentence`` speaks to the summariser rather than reporting news."""
-    text = sentence.translate(_HIDE_INVISIBLE)
+    text = without_invisible(sentence)  # so "ig\u200bnore previous instructions" matches
     return any(pattern.search(text) for pattern in PATTERNS)
 
 

@@ -35,6 +35,7 @@ from concord.schema import (
     CitedParticipant,
     DisagreementsPass,
     GroundingCounts,
+    GroundingPolicy,
     ParticipantsPass,
     PassStats,
     Summary,
@@ -178,7 +179,7 @@ async def summarise_by_sentences(
     *,
     call: CallOptions,
     max_attempts: int,
-    policy: str,
+    policy: GroundingPolicy,
     steps: StepClock | None = None,
 ) -> MultipassOutcome:
     """Run every pass over one article and assemble the summary."""
@@ -261,7 +262,7 @@ async def summarise_by_sentences(
         people,
         build_agreements(agreed, index, people),
         build_disagreements(differ, index, people),
-        "strict" if policy == "strict" else "flag",
+        policy,
     )
     steps.finished("grounding", {"grounding": counts.model_dump(mode="json")})
     return MultipassOutcome(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from concord.article import Article, check_article
 from concord.grounding import ground_summary
@@ -22,7 +22,7 @@ from concord.prompts import PromptTemplate, load_prompt
 from concord.providers.call import CallOptions
 from concord.providers.connection import ConnectedModel, connect
 from concord.providers.profiles import parse_model_id
-from concord.schema import Meta, SummaryResult, schema_hash
+from concord.schema import GroundingPolicy, Meta, SummaryResult, schema_hash
 from concord.settings import Settings
 from concord.structured_output import request_summary
 
@@ -34,7 +34,7 @@ class PipelineOptions:
     """The knobs of one summarise run."""
 
     max_attempts: int = 3
-    grounding_policy: Literal["flag", "strict"] = "flag"
+    grounding_policy: GroundingPolicy = "flag"
     fuzzy_threshold: float = 90.0
     call: CallOptions = field(default_factory=CallOptions)
     log_article_text: bool = False  # articles may be confidential: off unless asked for

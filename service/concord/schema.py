@@ -16,6 +16,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# How an evidence quote was found in the article: by its cited sentence's number, as is, once
+# folded, by fuzzy alignment, or not at all.
+MatchKind = Literal["sentence", "exact", "normalised", "fuzzy", "none"]
+# What grounding does with an item none of whose quotes is in the article: 'flag' keeps it,
+# marked ungrounded; 'strict' drops it.
+GroundingPolicy = Literal["flag", "strict"]
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -146,7 +153,7 @@ class Evidence(_Strict):
     start: int | None = Field(None, description="Offset of the matched span in the article.")
     end: int | None = Field(None, description="End offset (exclusive) of the matched span.")
     grounded: bool = Field(False, description="True when the quote was found in the article.")
-    match: str = Field(
+    match: MatchKind = Field(
         "none",
         description="'sentence' (cited by number), 'exact', 'normalised', 'fuzzy' or 'none'.",
     )
@@ -206,7 +213,7 @@ class GroundingCounts(_Strict):
     fuzzy: int = Field(0, description="Of those, found only by fuzzy matching.")
     flagged_items: int = Field(0, description="Items with no grounded evidence.")
     dropped_items: int = Field(0, description="Flagged items removed under the strict policy.")
-    policy: str = "flag"
+    policy: GroundingPolicy = "flag"
 
     @property
     def ratio(self) -> float:

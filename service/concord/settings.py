@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import (
@@ -22,6 +21,7 @@ from pydantic_settings import (
 )
 
 from concord.errors import ConfigurationError
+from concord.schema import GroundingPolicy
 
 
 def _key(*names: str) -> AliasChoices:
@@ -121,7 +121,7 @@ class Settings(BaseSettings):
     timeout_s: float = Field(600.0, description="Timeout for one model call.")
     temperature: float = 0.0
     max_tokens: int = Field(1536, description="Cap on generated tokens per call.")
-    grounding_policy: Literal["flag", "strict"] = Field(
+    grounding_policy: GroundingPolicy = Field(
         "flag", description="'flag' keeps ungrounded items marked; 'strict' drops them."
     )
     fuzzy_threshold: float = Field(90.0, ge=0, le=100, description="Fuzzy quote match cut-off.")

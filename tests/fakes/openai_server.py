@@ -4,7 +4,7 @@ HTTP/1.1 is spoken by hand on asyncio streams so that faults (truncated bodies, 
 hangs, malformed JSON) can be injected at the byte level. The server runs its own event
 loop in a daemon thread, so sync tests, async tests and other processes can all use it.
 
-Standalone (same reply forever, for load scripts and benchmarks)::
+Standalone (same reply forever; the benchmarks compare their lean stub against it)::
 
     python -m tests.fakes.openai_server --port 8089 --latency-ms 50 --reply-file summary.json
 """
@@ -26,6 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, TypeAlias
+
+from concord.loopback import free_port
 
 FAKE_MODEL = "fake-model"
 _MAX_LINE = 1 << 20  # StreamReader line limit; the 64 KiB default is tight for long headers
@@ -134,10 +136,7 @@ class _BadRequest(ValueError):
 
 def closed_port_url() -> str:
     """A base_url on 127.0.0.1 where nothing listens (for connection-refused tests)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1"
+    return f"http://127.0.0.1:{free_port()}/v1"
 
 
 async def _read_request(reader: asyncio.StreamReader) -> RecordedRequest | None:
@@ -173,7 +172,8 @@ async def _read_body(reader: asyncio.StreamReader, headers: Mapping[str, str]) -
     return await reader.readexactly(int(headers.get("content-length", "0")))
 
 
-def _head(status: int, headers: Mapping[str, str], length: int) -> bytes:
+def response_head(status: int, headers: Mapping[str, str], length: int) -> bytes:
+    """The status line and headers of an HTTP/1.1 response whose body has ``length`` bytes."""
     try:
         reason = HTTPStatus(status).phrase
     except ValueError:
@@ -183,7 +183,10 @@ def _head(status: int, headers: Mapping[str, str], length: int) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
-def _completion(request_id: str, model: str, choices: list[Any], usage: tuple[int, int]) -> bytes:
+def completion_body(
+    request_id: str, model: str, choices: list[Any], usage: tuple[int, int]
+) -> bytes:
+    """A ``chat.completion`` JSON body; the fake and the benchmark stub both answer with it."""
     prompt, completion = usage
     return _json.dumps(
         {
@@ -201,7 +204,8 @@ def _completion(request_id: str, model: str, choices: list[Any], usage: tuple[in
     ).encode()
 
 
-def _choice(content: str | None, finish_reason: str = "stop", refusal: str | None = None) -> Any:
+def choice(content: str | None, finish_reason: str = "stop", refusal: str | None = None) -> Any:
+    """One choice of a completion: the assistant message ``content``."""
     message = {"role": "assistant", "content": content, "refusal": refusal}
     return {"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}
 
@@ -210,15 +214,15 @@ def _reply_body(reply: Reply, request_id: str) -> tuple[int, str, bytes]:
     """Status, content type and body bytes of every reply that is a complete HTTP response."""
     match reply:
         case Completion(content, finish, usage, refusal, model):
-            body = _completion(request_id, model, [_choice(content, finish, refusal)], usage)
+            body = completion_body(request_id, model, [choice(content, finish, refusal)], usage)
         case EmptyChoices(model=model):
-            body = _completion(request_id, model, [], (10, 0))
+            body = completion_body(request_id, model, [], (10, 0))
         case Huge(megabytes=mib):
-            body = _completion(
-                request_id, FAKE_MODEL, [_choice("x" * (mib << 20))], (10, mib << 18)
+            body = completion_body(
+                request_id, FAKE_MODEL, [choice("x" * (mib << 20))], (10, mib << 18)
             )
         case Trickle(content=content):
-            body = _completion(request_id, FAKE_MODEL, [_choice(content)], (10, 20))
+            body = completion_body(request_id, FAKE_MODEL, [choice(content)], (10, 20))
         case InvalidJSONBody(body=body, content_type=content_type):
             return 200, content_type, body
         case HttpError(status=status, body=str() as text):
@@ -244,7 +248,7 @@ async def _send_reply(reply: Reply, writer: asyncio.StreamWriter, request_id: st
     status, content_type, body = _reply_body(reply, request_id)
     extra = reply.headers if isinstance(reply, HttpError) else {}
     headers = {"Content-Type": content_type, "x-request-id": request_id, **extra}
-    writer.write(_head(status, headers, len(body)))
+    writer.write(response_head(status, headers, len(body)))
     if isinstance(reply, Trickle):
         for start in range(0, len(body), reply.chunk_bytes):
             await asyncio.sleep(reply.interval if start else 0)
@@ -259,7 +263,7 @@ async def _send_reply(reply: Reply, writer: asyncio.StreamWriter, request_id: st
 async def _reset_mid_body(writer: asyncio.StreamWriter, request_id: str) -> None:
     """Promise 1000 bytes more than exist, send half of a completion, then reset."""
     _, _, body = _reply_body(Completion("{}"), request_id)
-    head = _head(200, {"Content-Type": "application/json"}, len(body) + 1000)
+    head = response_head(200, {"Content-Type": "application/json"}, len(body) + 1000)
     writer.write(head + body[: len(body) // 2])
     await writer.drain()
     # SO_LINGER 0 makes close() send RST instead of FIN: a real reset, not a polite EOF.
@@ -419,7 +423,7 @@ class FakeOpenAIServer:
     @staticmethod
     async def _write_json(writer: asyncio.StreamWriter, status: int, obj: Any) -> bool:
         body = _json.dumps(obj).encode()
-        writer.write(_head(status, {"Content-Type": "application/json"}, len(body)) + body)
+        writer.write(response_head(status, {"Content-Type": "application/json"}, len(body)) + body)
         await writer.drain()
         return True
 

@@ -11,6 +11,7 @@ an ``application/problem+json`` document. Bounded: a fixed number of examples, n
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import schemathesis
@@ -26,7 +27,7 @@ from schemathesis.checks import (  # registered checks, resolved lazily by name
 from schemathesis.generation.case import Case
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.python import asgi
-from schemathesis.schemas import BaseSchema
+from schemathesis.schemas import APIOperation, BaseSchema
 
 from concord.api import create_app
 from tests.conftest import fake_settings, valid_answer
@@ -40,6 +41,8 @@ CHECKS = [
     response_headers_conformance,
     negative_data_rejection,
 ]
+
+OperationCase = Case[APIOperation[Any, Any, Any, Any]]  # a generated request for one operation
 
 
 @pytest.fixture
@@ -57,7 +60,7 @@ def api_schema() -> Iterator[BaseSchema]:
         assert not fake.errors
 
 
-def _check(case: Case) -> None:
+def _check(case: OperationCase) -> None:
     response = case.call_and_validate(checks=CHECKS)
     if 400 <= response.status_code < 500:
         assert response.headers["content-type"][0].startswith("application/problem+json")
@@ -81,7 +84,7 @@ def test_api_answers_every_generated_request_as_documented(
         database=None,
         suppress_health_check=list(HealthCheck),
     )
-    def fuzz(case: Case) -> None:
+    def fuzz(case: OperationCase) -> None:
         _check(case)
 
     fuzz()

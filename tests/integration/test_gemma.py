@@ -15,6 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from openai.types.chat import ChatCompletionMessageParam
+from openai.types.shared_params import ResponseFormatJSONSchema
 
 from concord.cli import main
 from concord.providers.connection import connect
@@ -33,7 +35,11 @@ NAME_SCHEMA = {
     "required": ["name"],
     "additionalProperties": False,
 }
-MESSAGES = [
+PERSON_FORMAT: ResponseFormatJSONSchema = {
+    "type": "json_schema",
+    "json_schema": {"name": "person", "schema": NAME_SCHEMA, "strict": True},
+}
+MESSAGES: list[ChatCompletionMessageParam] = [
     {"role": "system", "content": "Extract the person's name as JSON."},
     {"role": "user", "content": "Maria Lopez opened a bakery in Lyon last spring."},
 ]
@@ -70,11 +76,8 @@ async def test_config_picks_gemma_which_gets_its_own_chat_turns_and_the_json_gra
             rendered = (await http.post("/apply-template", json={"messages": MESSAGES})).json()
         response = await model.client.chat.completions.create(
             model=model.model,
-            messages=MESSAGES,  # type: ignore[arg-type]
-            response_format={
-                "type": "json_schema",
-                "json_schema": {"name": "person", "schema": NAME_SCHEMA, "strict": True},
-            },
+            messages=MESSAGES,
+            response_format=PERSON_FORMAT,
             temperature=0,
             max_tokens=24,
         )

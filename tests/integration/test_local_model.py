@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import openai
-import psutil  # type: ignore[import-untyped]  # types-psutil is not a dev dependency
+import psutil
 import pytest
 
 from concord.providers.embedded.catalog import DEFAULT_EMBEDDED

@@ -41,7 +41,7 @@ ARTICLE = (
     "US-led coalition conducting air strikes."
 )
 
-VALID = {
+VALID: dict[str, Any] = {
     "participants": [
         {
             "name": "John Kerry",

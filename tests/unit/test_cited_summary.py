@@ -37,7 +37,7 @@ def test_every_evidence_item_is_the_cited_sentence_exactly() -> None:
     assert [e.sentence for e in ruiz.evidence] == [1, 2]
     for evidence in ruiz.evidence:
         assert evidence.match == "sentence"
-        assert ARTICLE[evidence.start : evidence.end] == evidence.quote  # type: ignore[misc]
+        assert ARTICLE[evidence.start : evidence.end] == evidence.quote
 
 
 def test_a_title_given_as_a_name_takes_the_name_that_follows_it() -> None:

@@ -48,7 +48,7 @@ agreements:
     assert kerry.aliases == ["John Kerry", "Kerry"]
     assert lavrov.role == ["foreign minister"]
     assert expected.agreements.required[0].groups == [["intelligence"], ["isis", "isil"]]
-    assert expected.agreements.required[0].name == "intelligence + isis"
+    assert expected.agreements.required[0].label == "intelligence + isis"
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from concord.evaluation.cases import Case, parse_expectations
+from concord.evaluation.results import CaseScore
 from concord.evaluation.scoring import keyword_in, name_matches, score_case
 from concord.schema import Agreement, Disagreement, Evidence, Participant, Position, Summary
 
@@ -44,8 +45,8 @@ def summary(
     )
 
 
-def results(score: object) -> dict[str, tuple[bool, str]]:
-    return {r.id: (r.passed, r.reason) for r in score.expectations}  # type: ignore[attr-defined]
+def results(score: CaseScore) -> dict[str, tuple[bool, str]]:
+    return {r.id: (r.passed, r.reason) for r in score.expectations}
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ ARTICLE = (
 def test_exact_quote_gets_its_offsets() -> None:
     evidence = Grounder(ARTICLE).ground("the two powers had a")
     assert evidence.match == "exact"
-    assert ARTICLE[evidence.start : evidence.end] == "the two powers had a"  # type: ignore[misc]
+    assert ARTICLE[evidence.start : evidence.end] == "the two powers had a"
 
 
 def test_case_space_and_quote_marks_are_folded_but_offsets_stay_in_the_original() -> None:
@@ -23,7 +23,7 @@ def test_case_space_and_quote_marks_are_folded_but_offsets_stay_in_the_original(
         "RUSSIA'S foreign minister Sergei Lavrov agreed - reluctantly"
     )
     assert evidence.match == "normalised"
-    assert ARTICLE[evidence.start : evidence.end] == (  # type: ignore[misc]
+    assert ARTICLE[evidence.start : evidence.end] == (
         "Russia’s Foreign Minister Sergei Lavrov   agreed — reluctantly"
     )
 
@@ -96,7 +96,7 @@ def test_any_slice_of_the_article_grounds_exactly_at_equal_text(
         assert not evidence.grounded  # nothing left to look for once edges are trimmed
         return
     assert evidence.match == "exact"
-    assert article[evidence.start : evidence.end] == _trim(quote)  # type: ignore[misc]
+    assert article[evidence.start : evidence.end] == _trim(quote)
 
 
 @given(article=_text, data=st.data())
@@ -115,7 +115,7 @@ def test_a_reformatted_slice_grounds_at_text_that_folds_to_the_same(
     evidence = Grounder(article).ground(quote)
     assert evidence.grounded
     assert evidence.match in ("exact", "normalised")
-    found = article[evidence.start : evidence.end]  # type: ignore[misc]
+    found = article[evidence.start : evidence.end]
     assert normalise(found)[0] == normalise(_trim(quote))[0]
 
 

@@ -1,5 +1,7 @@
 """Provider choice by config: model ids, keys, base URLs."""
 
+from pathlib import Path
+
 import pytest
 from pydantic import SecretStr
 
@@ -58,7 +60,7 @@ def test_azure_needs_an_endpoint_and_gets_the_v1_path(monkeypatch: pytest.Monkey
     assert base_url_for(PROFILES["azure"], Settings()) == "https://res.openai.azure.com/openai/v1/"
 
 
-def test_env_beats_the_toml_file(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_env_beats_the_toml_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = tmp_path / "concord.toml"
     config.write_text('model = "ollama:qwen2.5:7b"\nmax_attempts = 5\n')
     monkeypatch.setenv("CONCORD_CONFIG", str(config))

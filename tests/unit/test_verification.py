@@ -2,7 +2,14 @@
 
 from concord.schema import Check
 from concord.sentences import split_sentences
-from concord.verification import Candidate, cue_sentences, decide, has_cue, shows_agreement
+from concord.verification import (
+    Candidate,
+    PointKind,
+    cue_sentences,
+    decide,
+    has_cue,
+    shows_agreement,
+)
 
 ARTICLE = (
     "Russia has refused to join the coalition. "
@@ -14,9 +21,9 @@ ARTICLE = (
 S = split_sentences(ARTICLE)
 
 
-def _candidate(number: int, kind: str, *sentence_numbers: int) -> Candidate:
+def _candidate(number: int, kind: PointKind, *sentence_numbers: int) -> Candidate:
     cited = [S[n - 1] for n in sentence_numbers]
-    return Candidate(number, kind, "claim", cited, list(sentence_numbers))  # type: ignore[arg-type]
+    return Candidate(number, kind, "claim", cited, list(sentence_numbers))
 
 
 def test_cues_are_found_where_a_word_starts_and_not_after_a_negation() -> None:

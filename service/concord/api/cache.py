@@ -13,7 +13,7 @@ from typing import NamedTuple
 from concord.article import Article
 from concord.prompts import PromptTemplate
 from concord.providers.connection import ConnectedModel
-from concord.schema import SummaryResult, schema_hash
+from concord.schema import GroundingPolicy, SummaryResult, schema_hash
 from concord.settings import Settings
 
 
@@ -25,7 +25,7 @@ class CacheKey(NamedTuple):
     provider: str
     model: str
     schema_hash: str
-    grounding_policy: str
+    grounding_policy: GroundingPolicy
     fuzzy_threshold: float
 
 

@@ -1,5 +1,9 @@
 """Examples shown in the OpenAPI document: a short excerpt of the sample article, the summary a
-model made of it, and one problem document per error status."""
+model made of it, and one problem document per error status.
+
+Each problem's detail is worded as the code that raises it words it, and the limits it quotes
+are the settings' defaults, read from the settings themselves.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,10 @@ from typing import Any
 
 from concord.errors import TYPE_BASE
 from concord.providers.embedded.catalog import DEFAULT_EMBEDDED
+from concord.settings import ApiSettings, Settings
+
+_API = ApiSettings()
+_MAX_ARTICLE_CHARS: int = Settings.model_fields["max_article_chars"].default
 
 _EXCERPT = (
     "US Secretary of State John Kerry and Russian Foreign Minister Sergei Lavrov have agreed to "
@@ -107,7 +115,7 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
             "malformed-json",
             "Malformed JSON",
             400,
-            "the request body is not valid JSON at line 1, column 10",
+            "the request body is not valid JSON (Expecting value at line 1, column 10)",
         )
     ],
     401: [
@@ -123,7 +131,8 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
             "body-timeout",
             "Request body timeout",
             408,
-            "the request body did not arrive within 30 s (CONCORD_API__BODY_TIMEOUT_S)",
+            f"the request body did not arrive within {_API.body_timeout_s:g} s "
+            "(CONCORD_API__BODY_TIMEOUT_S)",
         )
     ],
     413: [
@@ -131,15 +140,17 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
             "body-too-large",
             "Request body too large",
             413,
-            "the request body is larger than 65,536 bytes (CONCORD_API__MAX_BODY_BYTES)",
-            limit=65536,
+            f"the request body is larger than {_API.max_body_bytes:,} bytes "
+            "(CONCORD_API__MAX_BODY_BYTES)",
+            limit=_API.max_body_bytes,
         ),
         _problem(
             "article-too-large",
             "Article too large",
             413,
-            "the article has 9,120 characters; the limit is 8,000 (CONCORD_MAX_ARTICLE_CHARS)",
-            limit=8000,
+            f"the article has {_MAX_ARTICLE_CHARS + 1_120:,} characters; the limit is "
+            f"{_MAX_ARTICLE_CHARS:,} (CONCORD_MAX_ARTICLE_CHARS)",
+            limit=_MAX_ARTICLE_CHARS,
         ),
     ],
     415: [
@@ -186,7 +197,7 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
             "output-invalid",
             "Model output invalid",
             502,
-            "the model's output did not match the schema after 3 attempts",
+            "the model's output was still invalid after 3 attempt(s): participants: Field required",
             calls=3,
             last_error="participants: Field required",
         )
@@ -212,7 +223,8 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
             "request-timeout",
             "Request timeout",
             504,
-            "the summary took longer than 300 s (CONCORD_API__REQUEST_TIMEOUT_S)",
+            f"the summary took longer than {_API.request_timeout_s:g} s "
+            "(CONCORD_API__REQUEST_TIMEOUT_S)",
         ),
     ],
 }

@@ -23,15 +23,19 @@ from concord.api.api_docs import OfflineSwaggerPlugin
 from concord.api.examples import EXAMPLE_REQUEST, EXAMPLE_RESPONSE, PROBLEM_EXAMPLES
 from concord.api.openapi_events import EVENT_STREAM
 from concord.schema import SummaryResult
+from concord.settings import ApiSettings, Settings
 
-DESCRIPTION = """\
+_MAX_ARTICLE_CHARS: int = Settings.model_fields["max_article_chars"].default
+_MAX_BODY_BYTES: int = ApiSettings.model_fields["max_body_bytes"].default
+
+DESCRIPTION = f"""\
 Concord turns a news article into a structured, evidence-grounded summary: who took part, what
 they agreed on and where they differ, each item backed by verbatim quotes located in the article.
 
-Limits: request bodies up to `CONCORD_API__MAX_BODY_BYTES` (64 KiB by default); articles up to
-`CONCORD_MAX_ARTICLE_CHARS` (8,000 characters by default, chosen so the article, the prompt and
-the answer fit the embedded model's 4,096-token context). Every error is an RFC 9457
-`application/problem+json` document with a stable `type` URI.
+Limits: request bodies up to `CONCORD_API__MAX_BODY_BYTES` ({_MAX_BODY_BYTES:,} bytes by default);
+articles up to `CONCORD_MAX_ARTICLE_CHARS` ({_MAX_ARTICLE_CHARS:,} characters by default, chosen so
+the article, the prompt and the answer fit the embedded model's 4,096-token context). Every error
+is an RFC 9457 `application/problem+json` document with a stable `type` URI.
 """
 
 
@@ -50,16 +54,27 @@ def _string(description: str) -> Schema:
     return Schema(type=OpenAPIType.STRING, description=description)
 
 
+def _optional_string(description: str) -> Schema:
+    """A string the client may also send as null, as ``SummaryRequest`` accepts."""
+    return Schema(type=[OpenAPIType.STRING, OpenAPIType.NULL], description=description)
+
+
 _JSON_BODY = Schema(
     type=OpenAPIType.OBJECT,
     required=["text"],
     additional_properties=False,
     properties={
-        "text": _string("The article as plain text (not empty; at most 8,000 characters)."),
-        "title": _string("The headline, if it is not in the text."),
-        "source_url": _string("Where the article came from."),
-        "provider": _string("A model id from the server's allowed list (also a query parameter)."),
-        "prompt_version": _string("A prompt version from the allowed list (also a query param)."),
+        "text": _string(
+            "The article as plain text (not empty; at most CONCORD_MAX_ARTICLE_CHARS characters)."
+        ),
+        "title": _optional_string("The headline, if it is not in the text."),
+        "source_url": _optional_string("Where the article came from."),
+        "provider": _optional_string(
+            "A model id from the server's allowed list (also a query parameter)."
+        ),
+        "prompt_version": _optional_string(
+            "A prompt version from the allowed list (also a query param)."
+        ),
     },
 )
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Protocol, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from concord.errors import ConcordError
+from concord.evaluation.matching import keyword_in, name_matches
+from concord.schema import Agreement, Disagreement, Participant
 
 _CASE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -38,6 +40,34 @@ class NoCasesFolder(InvalidCase):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# What one expectation result checks: an expected item (required or optional), a name that must
+# not appear (forbidden), a field's item count, or the share of grounded quotes.
+ExpectationKind = Literal["required", "optional", "forbidden", "count", "grounding"]
+
+Item_contra = TypeVar("Item_contra", contravariant=True)
+
+
+class ItemExpectation(Protocol[Item_contra]):
+    """One expected participant, agreement or disagreement, as the scorer sees it."""
+
+    @property
+    def label(self) -> str:
+        """How results name the expectation (part of its stable id)."""
+        ...
+
+    def score(self, item: Item_contra) -> float:
+        """How well a predicted item matches: 1.0 fully, a fraction partly, 0.0 not at all."""
+        ...
+
+    def explain_miss(self, item: Item_contra, field: str) -> str:
+        """Why ``item``, the closest prediction in ``field``, is not a full match."""
+        ...
+
+    def explain_absent(self, field: str) -> str:
+        """Why nothing in ``field`` came close."""
+        ...
 
 
 def _keywords(value: Any) -> Any:
@@ -66,12 +96,31 @@ class ParticipantExpectation(_Strict):
     def label(self) -> str:
         return self.aliases[0]
 
+    def score(self, item: Participant) -> float:
+        """0 unless an alias names ``item``; 0.5 when ``role`` keywords are all missing from
+        its role and affiliation."""
+        if not any(name_matches(alias, item.name) for alias in self.aliases):
+            return 0.0
+        role_text = f"{item.role}\n{item.affiliation}"
+        if self.role and not any(keyword_in(k, role_text) for k in self.role):
+            return 0.5
+        return 1.0
+
+    def explain_miss(self, item: Participant, field: str) -> str:
+        return (
+            f"found {item.name!r}, but its role {item.role!r} ({item.affiliation!r}) has none of "
+            f"{self.role}"
+        )
+
+    def explain_absent(self, field: str) -> str:
+        return f"no predicted participant is named any of {self.aliases}"
+
 
 class PointExpectation(_Strict):
     """An agreement or disagreement: every keyword group must match one predicted item."""
 
     groups: list[list[str]] = Field(min_length=1)
-    label: str = ""
+    given_label: str = Field("", alias="label")
 
     @model_validator(mode="before")
     @classmethod
@@ -89,8 +138,42 @@ class PointExpectation(_Strict):
         return self
 
     @property
-    def name(self) -> str:
-        return self.label or " + ".join(group[0] for group in self.groups)
+    def label(self) -> str:
+        return self.given_label or " + ".join(group[0] for group in self.groups)
+
+    def score(self, item: Agreement | Disagreement) -> float:
+        """The share of keyword groups found in the item."""
+        text = _point_text(item)
+        hits = sum(any(keyword_in(k, text) for k in group) for group in self.groups)
+        return hits / len(self.groups)
+
+    def explain_miss(self, item: Agreement | Disagreement, field: str) -> str:
+        text = _point_text(item)
+        missing = [g for g in self.groups if not any(keyword_in(k, text) for k in g)]
+        return f"closest {field[:-1]} {point_name(item)!r} lacks {_groups_text(missing)}"
+
+    def explain_absent(self, field: str) -> str:
+        return f"no predicted {field[:-1]} mentions {_groups_text(self.groups)}"
+
+
+def point_name(item: Agreement | Disagreement) -> str:
+    """What results call a predicted agreement (its statement) or disagreement (its topic)."""
+    return item.statement if isinstance(item, Agreement) else item.topic
+
+
+def _point_text(item: Agreement | Disagreement) -> str:
+    """Everything a point's keywords may be found in: the statement or topic, the parties or
+    positions, and the evidence quotes."""
+    quotes = [e.quote for e in item.evidence]
+    if isinstance(item, Agreement):
+        parts = [item.statement, *item.parties, *quotes]
+    else:
+        parts = [item.topic, *(f"{p.party}: {p.position}" for p in item.positions), *quotes]
+    return "\n".join(parts)
+
+
+def _groups_text(groups: list[list[str]]) -> str:
+    return " AND ".join("(" + " | ".join(g) + ")" for g in groups)
 
 
 class _Counted(_Strict):

@@ -11,13 +11,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from concord.evaluation.cases import ExpectationKind
 from concord.schema import SummaryResult
 
 
 class ExpectationResult(BaseModel):
     id: str  # stable within a case: the baseline is keyed on it
     field: str
-    kind: str  # required, optional, forbidden, count, grounding
+    kind: ExpectationKind
     required: bool  # counts toward the case passing
     passed: bool
     reason: str

@@ -17,61 +17,18 @@ them costs nothing); forbidden names are false positives whatever else they matc
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
-from functools import cache
-from typing import Any
+from collections.abc import Collection, Sequence
+from typing import TypeVar
 
-from concord.evaluation.cases import Case, ParticipantExpectation, PointExpectation
+from concord.evaluation.cases import Case, ExpectationKind, ItemExpectation, point_name
+from concord.evaluation.matching import keyword_in, name_matches
 from concord.evaluation.results import CaseScore, ExpectationResult, FieldScore
-from concord.grounding import normalise
 from concord.schema import Agreement, Disagreement, Participant, Summary
 
+__all__ = ["FIELDS", "field_score", "keyword_in", "name_matches", "score_case"]
+
 FIELDS = ("participants", "agreements", "disagreements")
-
-
-@cache
-def _fold(text: str) -> str:
-    return normalise(text)[0]
-
-
-def name_matches(alias: str, name: str) -> bool:
-    """True when ``alias`` equals ``name`` or is a whole-word part of it."""
-    a, n = _fold(alias), _fold(name)
-    return bool(a) and (a == n or re.search(rf"(?<!\w){re.escape(a)}(?!\w)", n) is not None)
-
-
-def keyword_in(keyword: str, text: str) -> bool:
-    """True when ``keyword`` occurs in ``text`` where a word starts."""
-    k = _fold(keyword)
-    return bool(k) and re.search(rf"(?<!\w){re.escape(k)}", _fold(text)) is not None
-
-
-def _item_text(item: Agreement | Disagreement) -> str:
-    quotes = [e.quote for e in item.evidence]
-    if isinstance(item, Agreement):
-        parts = [item.statement, *item.parties, *quotes]
-    else:
-        parts = [item.topic, *(f"{p.party}: {p.position}" for p in item.positions), *quotes]
-    return "\n".join(parts)
-
-
-def _participant_quality(expected: ParticipantExpectation, item: Participant) -> float:
-    if not any(name_matches(alias, item.name) for alias in expected.aliases):
-        return 0.0
-    role_text = f"{item.role}\n{item.affiliation}"
-    if expected.role and not any(keyword_in(k, role_text) for k in expected.role):
-        return 0.5
-    return 1.0
-
-
-def _point_quality(expected: PointExpectation, text: str) -> float:
-    hits = sum(any(keyword_in(k, text) for k in group) for group in expected.groups)
-    return hits / len(expected.groups)
-
-
-def _missing_groups(expected: PointExpectation, text: str) -> list[list[str]]:
-    return [g for g in expected.groups if not any(keyword_in(k, text) for k in g)]
+Item = TypeVar("Item")
 
 
 def _align(quality: list[list[float]], required: int) -> dict[int, tuple[int, float]]:
@@ -150,53 +107,46 @@ def _score_participants(
     case: Case, items: Sequence[Participant], out: list[ExpectationResult]
 ) -> FieldScore:
     spec = case.expected.participants
-    forbidden_idx = {
+    forbidden = {
         i for i, item in enumerate(items) if any(name_matches(f, item.name) for f in spec.forbidden)
     }
-    allowed = [i for i in range(len(items)) if i not in forbidden_idx]
-    expectations = [*spec.required, *spec.optional]
-    quality = [
-        [_participant_quality(e, items[i]) if i in allowed else 0.0 for i in range(len(items))]
-        for e in expectations
-    ]
     tp, fn, absorbed = _judge(
         "participants",
-        expectations=expectations,
-        required=len(spec.required),
-        quality=quality,
+        required=spec.required,
+        optional=spec.optional,
+        items=items,
         names=[p.name for p in items],
         out=out,
-        partial_reason=lambda e, i: _participant_reason(e, items[i]),
+        excluded=forbidden,
     )
     fp = len(items) - tp - absorbed
     _count_check("participants", len(items), spec.min, spec.max, out)
     return field_score(len(items), tp, fp, fn)
 
 
-def _participant_reason(expected: ParticipantExpectation, item: Participant) -> str:
-    return (
-        f"found {item.name!r}, but its role {item.role!r} ({item.affiliation!r}) has none of "
-        f"{expected.role}"
-    )
-
-
 def _judge(
     field: str,
     *,
-    expectations: Sequence[ParticipantExpectation | PointExpectation],
-    required: int,
-    quality: list[list[float]],
+    required: Sequence[ItemExpectation[Item]],
+    optional: Sequence[ItemExpectation[Item]],
+    items: Sequence[Item],
     names: list[str],
     out: list[ExpectationResult],
-    partial_reason: Callable[[Any, int], str],
+    excluded: Collection[int] = (),
 ) -> tuple[int, int, int]:
-    """Record a result per expectation; return (true positives, misses, optional items)."""
-    aligned = _align(quality, required)
+    """Record a result per expectation; return (true positives, misses, optional items).
+
+    Items at an ``excluded`` index match nothing (a forbidden participant)."""
+    expectations = [*required, *optional]
+    quality = [
+        [0.0 if i in excluded else expected.score(item) for i, item in enumerate(items)]
+        for expected in expectations
+    ]
+    aligned = _align(quality, len(required))
     tp = fn = absorbed = 0
     for e, expected in enumerate(expectations):
-        is_required = e < required
-        kind = "required" if is_required else "optional"
-        label = expected.label if isinstance(expected, ParticipantExpectation) else expected.name
+        is_required = e < len(required)
+        kind: ExpectationKind = "required" if is_required else "optional"
         match = aligned.get(e)
         if match is not None and match[1] >= 1.0:
             passed, reason = True, f"matched {names[match[0]]!r}"
@@ -204,16 +154,16 @@ def _judge(
             absorbed += not is_required
         elif match is not None:
             passed = False
-            reason = partial_reason(expected, match[0])
+            reason = expected.explain_miss(items[match[0]], field)
         elif (near := _nearest(quality[e])) is not None:
             # Something came close but was aligned elsewhere: say what, not "nothing".
-            passed, reason = False, partial_reason(expected, near)
+            passed, reason = False, expected.explain_miss(items[near], field)
         else:
-            passed, reason = False, _nothing_reason(field, expected)
+            passed, reason = False, expected.explain_absent(field)
         fn += is_required and not passed
         out.append(
             ExpectationResult(
-                id=_unique(out, f"{field}.{kind}:{label}"),
+                id=_unique(out, f"{field}.{kind}:{expected.label}"),
                 field=field,
                 kind=kind,
                 required=is_required,
@@ -230,37 +180,17 @@ def _nearest(row: list[float]) -> int | None:
     return best if best is not None and row[best] > 0 else None
 
 
-def _nothing_reason(field: str, expected: ParticipantExpectation | PointExpectation) -> str:
-    if isinstance(expected, ParticipantExpectation):
-        return f"no predicted participant is named any of {expected.aliases}"
-    return f"no predicted {field[:-1]} mentions {_groups_text(expected.groups)}"
-
-
-def _groups_text(groups: list[list[str]]) -> str:
-    return " AND ".join("(" + " | ".join(g) + ")" for g in groups)
-
-
 def _score_points(
     case: Case, field: str, items: Sequence[Agreement | Disagreement], out: list[ExpectationResult]
 ) -> FieldScore:
     spec = case.expected.agreements if field == "agreements" else case.expected.disagreements
-    texts = [_item_text(item) for item in items]
-    expectations = [*spec.required, *spec.optional]
-    quality = [[_point_quality(e, t) for t in texts] for e in expectations]
-    names = [item.statement if isinstance(item, Agreement) else item.topic for item in items]
-
-    def partial(expected: PointExpectation, i: int) -> str:
-        missing = _groups_text(_missing_groups(expected, texts[i]))
-        return f"closest {field[:-1]} {names[i]!r} lacks {missing}"
-
     tp, fn, absorbed = _judge(
         field,
-        expectations=expectations,
-        required=len(spec.required),
-        quality=quality,
-        names=names,
+        required=spec.required,
+        optional=spec.optional,
+        items=items,
+        names=[point_name(item) for item in items],
         out=out,
-        partial_reason=partial,
     )
     _count_check(field, len(items), spec.min, spec.max, out)
     return field_score(len(items), tp, len(items) - tp - absorbed, fn)

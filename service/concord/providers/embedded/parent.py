@@ -32,7 +32,6 @@ import contextlib
 import importlib.util
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -42,6 +41,7 @@ import urllib.request
 from pathlib import Path
 from typing import Self
 
+from concord.loopback import free_port
 from concord.providers.embedded.catalog import DEFAULT_EMBEDDED, EmbeddedModel
 from concord.providers.embedded.child import CHILD_MODULE
 from concord.providers.embedded.model_file import (
@@ -136,7 +136,7 @@ class LocalModelServer:
             self._needed = memory_needed(model_path.stat().st_size, self.n_ctx * self.parallel)
             if problem := memory_problem(self._needed, available_memory()):
                 raise LocalModelUnavailable(problem)
-            port = _free_port()
+            port = free_port()
             with self._lock:
                 self.base_url = f"http://127.0.0.1:{port}/v1"
                 self._proc = proc = self._spawn(model_path, port)
@@ -265,11 +265,3 @@ def _healthy(opener: urllib.request.OpenerDirector, url: str) -> bool:
         return False
     except OSError:  # connection refused until the model is loaded
         return False
-
-
-def _free_port() -> int:
-    """A port the kernel just handed out; the tiny reuse race beats parsing the child's log."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
