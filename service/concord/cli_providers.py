@@ -11,7 +11,7 @@ from rich.table import Table
 
 from concord.providers.readiness import READY_TIMEOUT_S
 from concord.providers.status import ProviderStatus, provider_statuses
-from concord.settings import Settings
+from concord.settings import load_settings
 
 # Wide enough that a URL or a reason is never cut when the output goes to a file or a pipe.
 _WIDTH_OFF_TERMINAL = 160
@@ -47,7 +47,7 @@ def status_table(statuses: list[ProviderStatus]) -> Table:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = Settings(model=args.model) if args.model else Settings()
+    settings = load_settings(model=args.model) if args.model else load_settings()
     statuses = asyncio.run(provider_statuses(settings, args.timeout))
     console = Console()
     if not console.is_terminal:

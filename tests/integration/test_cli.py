@@ -108,3 +108,23 @@ def test_provider_failure_exits_3_without_a_traceback(
     assert done.returncode == 3
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().endswith("the model provider failed (500): fake HTTP 500")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["summarise", "-"],
+        ["serve", "--port", "0"],
+        ["worker"],
+        ["batch", ".", "-o", os.devnull],
+        ["providers"],
+    ],
+    ids=lambda c: c[0],
+)
+def test_a_bad_setting_is_one_line_naming_the_field_for_every_command(command: list[str]) -> None:
+    done = _concord(*command, env={"CONCORD_MAX_ATTEMPTS": "many"}, stdin=ARTICLE.encode())
+    assert done.returncode == 4, done.stderr
+    assert done.stderr.startswith("concord: ")
+    assert "max_attempts" in done.stderr
+    assert done.stderr.count("\n") == 1
+    assert "Traceback" not in done.stderr
