@@ -205,3 +205,16 @@ def test_run_where_there_is_no_evals_folder_it_says_so_in_one_line(
     assert err.count("\n") == 1
     assert err.startswith(f"concord: no eval cases: no cases folder at {tmp_path}/evals/cases;")
     assert "--cases DIR" in err
+
+
+def test_case_ids_given_to_cases_get_a_pointer_to_only(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(EVALS.parent)
+
+    code = main(["eval", "--cases", "kerry-lavrov", "--gate"])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1
+    assert err.rstrip().endswith("to run only some cases, pass --only kerry-lavrov")

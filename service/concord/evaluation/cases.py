@@ -261,9 +261,12 @@ def load_case(folder: Path) -> Case:
 def load_cases(directory: Path, only: list[str] | None = None) -> list[Case]:
     """Every case under ``directory`` (sorted by id), or just those named in ``only``."""
     if not directory.is_dir():
+        # "--cases kerry-lavrov" was the case filter before --cases named the folder
+        ids = directory.parent == Path() and (Path("evals", "cases") / directory.name).is_dir()
+        hint = f"; to run only some cases, pass --only {directory}" if ids else ""
         raise NoCasesFolder(
             f"no cases folder at {directory.absolute()}; run concord eval where evals/ is, "
-            "or pass --cases DIR"
+            f"or pass --cases DIR{hint}"
         )
     folders = sorted(p for p in directory.iterdir() if p.is_dir() and not p.name.startswith("."))
     if only:
