@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import string
-from functools import cached_property, lru_cache
+from functools import cached_property
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -121,13 +121,24 @@ def prompts_dir(override: Path | None = None) -> Traversable:
     return local if local.is_dir() else SHIPPED_PROMPTS
 
 
-@lru_cache(maxsize=32)
+_LOADED: dict[tuple[str, str], PromptTemplate] = {}
+
+
 def load_prompt(prompt_id: str, directory: Path | None = None) -> PromptTemplate:
     """Load and check ``prompts/<name>/<version>.yaml`` for an id like ``summarise/v1``."""
+    # Cached by the folder it resolves to, which can depend on the working directory.
+    root = prompts_dir(directory)
+    key = (prompt_id, str(root))
+    if key not in _LOADED:
+        _LOADED[key] = _read_prompt(prompt_id, root)
+    return _LOADED[key]
+
+
+def _read_prompt(prompt_id: str, root: Traversable) -> PromptTemplate:
     name, _, version = prompt_id.partition("/")
     if not name or not version or ".." in prompt_id:
         raise PromptError(f"prompt id must look like 'summarise/v1', got {prompt_id!r}")
-    path = prompts_dir(directory) / name / f"{version}.yaml"
+    path = root / name / f"{version}.yaml"
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -90,3 +90,18 @@ def test_editing_a_prompt_changes_its_hash(tmp_path: Path) -> None:
     edited = text.replace("You summarise.", "You summarise carefully.")
     second = load_prompt("summarise/v9", _write(tmp_path / "b", edited)).content_hash
     assert first != second
+
+
+def test_a_prompts_folder_is_found_again_after_the_working_directory_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = load_prompt("summarise/v3")
+    edited = tmp_path / "prompts" / "summarise"
+    edited.mkdir(parents=True)
+    text = (SHIPPED_PROMPTS / "summarise" / "v3.yaml").read_text(encoding="utf-8")
+    (edited / "v3.yaml").write_text(text.replace("careful news analyst", "careful analyst"))
+    monkeypatch.chdir(tmp_path)
+
+    local = load_prompt("summarise/v3")
+
+    assert local.content_hash != shipped.content_hash
