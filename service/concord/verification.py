@@ -55,46 +55,35 @@ _CUES: dict[PointKind, tuple[str, ...]] = {
     ),
 }
 # A cue right after a negation ("without a single sticking point", "no objection") says the
-# opposite: it does not count.
-_NEGATION = re.compile(r"(?:\bno|\bnot|\bwithout|\bnever|\bnor|n't)(?:\W+\w+){0,2}\W+$")
-# Words of agreement also turn after a refusal or a failure: "refused to accept", "failed to
-# agree", "declined to sign".
-_REFUSAL = re.compile(
-    r"(?:\bno|\bnot|\bwithout|\bnever|\bnor|n't|\bneither|\brefus\w*|\bdeclin\w*|\bfail\w*"
-    r"|\bunable|\breject\w*)(?:\W+\w+){0,2}\W+$"
-)
+# opposite: it does not count. Words of agreement also turn after a refusal or a failure:
+# "refused to accept", "failed to agree", "declined to sign".
+_NEGATORS = r"\bno|\bnot|\bwithout|\bnever|\bnor|n't"
+_REFUSALS = r"\bneither|\brefus\w*|\bdeclin\w*|\bfail\w*|\bunable|\breject\w*"
+_WITHIN_TWO_WORDS = r"(?:\W+\w+){0,2}\W+$"
+_NEGATION = re.compile(rf"(?:{_NEGATORS}){_WITHIN_TWO_WORDS}")
+_NEGATION_OR_REFUSAL = re.compile(rf"(?:{_NEGATORS}|{_REFUSALS}){_WITHIN_TWO_WORDS}")
 
 
-def _folded(sentences: Sequence[Sentence]) -> str:
-    return " ".join(s.text for s in sentences).casefold().replace("’", "'") + " "
-
-
-def _cue_hits(text: str, cues: Sequence[str], negation: re.Pattern[str]) -> list[str]:
-    """The cues that occur where a word starts and not right after a negation."""
-    return [
-        cue
+def _holds_cue(sentences: Sequence[Sentence], cues: Sequence[str], turned: re.Pattern[str]) -> bool:
+    """True when a cue occurs where a word starts and not right after a word that turns it."""
+    text = " ".join(s.text for s in sentences).casefold().replace("’", "'") + " "
+    return any(
+        not turned.search(text[max(0, hit.start() - 40) : hit.start()])
         for cue in cues
-        if any(
-            not negation.search(text[max(0, hit.start() - 40) : hit.start()])
-            for hit in re.finditer(rf"(?<!\w){re.escape(cue)}", text)
-        )
-    ]
+        for hit in re.finditer(rf"(?<!\w){re.escape(cue)}", text)
+    )
 
 
 def has_cue(kind: PointKind, sentences: Sequence[Sentence]) -> bool:
     """True when the cited sentences hold a word of this kind of point, not negated."""
-    return bool(_cue_hits(_folded(sentences), _CUES[kind], _NEGATION))
+    return _holds_cue(sentences, _CUES[kind], _NEGATION)
 
 
 def shows_agreement(sentences: Sequence[Sentence]) -> bool:
     """True when the cited sentences hold a word of agreeing, signing or committing that no
     negation or refusal turns: "Vardania refused to accept a body whose decisions could
     overrule its courts" is not an agreement."""
-    return bool(_cue_hits(_folded(sentences), _CUES["agreement"], _REFUSAL))
-
-
-def _shows_difference(sentences: Sequence[Sentence]) -> bool:
-    return has_cue("disagreement", sentences)
+    return _holds_cue(sentences, _CUES["agreement"], _NEGATION_OR_REFUSAL)
 
 
 def cue_sentences(kind: PointKind, sentences: Sequence[Sentence]) -> list[int]:
@@ -143,8 +132,13 @@ def decide(
     keep: set[int] = set()
     counts = VerificationCounts(checked=len(candidates))
     for candidate in candidates:
-        shows = shows_agreement if candidate.kind == "agreement" else _shows_difference
-        cued = bool(candidate.sentences) and shows(candidate.sentences)
+        cited = candidate.sentences
+        shown = (
+            shows_agreement(cited)
+            if candidate.kind == "agreement"
+            else has_cue(candidate.kind, cited)
+        )
+        cued = bool(cited) and shown
         said = verdicts.get(candidate.number, silence_keeps)
         # these need a cue in their own sentences, whatever the model said: see the docstring
         needs_cue = candidate.kind == "agreement" or not article_has_difference
