@@ -31,11 +31,15 @@ from concord.prompts import PromptTemplate
 from concord.providers.call import CallOptions
 from concord.providers.connection import ConnectedModel
 from concord.schema import (
+    PASS_SCHEMAS,
     AgreementsPass,
+    CitedAgreement,
     CitedParticipant,
     DisagreementsPass,
     GroundingCounts,
     GroundingPolicy,
+    LeanAgreementsPass,
+    LeanDisagreementsPass,
     ParticipantsPass,
     PassStats,
     Summary,
@@ -112,6 +116,7 @@ class _Passes:
             hint_in_system=False,
             salvage_cut_off=True,
             last_resort=self._drop_unknown,
+            lean=self.prompt.answer_schemas == "lean",
         )
         self.usage += result.usage
         self.calls += result.calls
@@ -164,6 +169,25 @@ def _leads_line(kind: PointKind, shown: Sequence[Sentence]) -> str:
     return f"Sentences with {_LEAD_WORDS[kind]}: {listed}."
 
 
+def _as_agreements(value: BaseModel) -> AgreementsPass:
+    return (
+        value.cited()
+        if isinstance(value, LeanAgreementsPass)
+        else AgreementsPass.model_validate(value)
+    )
+
+
+def _as_disagreements(value: BaseModel) -> DisagreementsPass:
+    if isinstance(value, LeanDisagreementsPass):
+        return value.cited()
+    return DisagreementsPass.model_validate(value)
+
+
+def _between_parties(agreements: list[CitedAgreement]) -> list[CitedAgreement]:
+    """Agreements that name two or more different parties: one side alone agrees with nobody."""
+    return [a for a in agreements if len({p.strip().casefold() for p in a.parties}) >= 2]
+
+
 def _participant_line(people: list[CitedParticipant]) -> str:
     if not people:
         return "none found"
@@ -202,20 +226,26 @@ async def summarise_by_sentences(
     )
     passes = _Passes(model, prompt, index, prefix, call, max_attempts, steps)
 
-    found = (await passes.ask("participants", ParticipantsPass)).participants
+    outputs = PASS_SCHEMAS[prompt.answer_schemas]
+    lean = prompt.answer_schemas == "lean"
+    found = ParticipantsPass.model_validate(
+        await passes.ask("participants", outputs["participants"])
+    ).participants
     line = _participant_line(found)
-    agreed = (
+    agreed = _as_agreements(
         await passes.ask(
             "agreements",
-            AgreementsPass,
+            outputs["agreements"],
             participants=line,
             leads=_leads_line("agreement", index.shown),
         )
     ).agreements
-    differ = (
+    if lean:
+        agreed = _between_parties(agreed)
+    differ = _as_disagreements(
         await passes.ask(
             "disagreements",
-            DisagreementsPass,
+            outputs["disagreements"],
             participants=line,
             leads=_leads_line("disagreement", index.shown),
         )

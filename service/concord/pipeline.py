@@ -127,7 +127,7 @@ async def summarise(
         model=model.model,
         prompt_version=prompt.id,
         prompt_hash=prompt.content_hash,
-        schema_hash=schema_hash(prompt.kind),
+        schema_hash=schema_hash(prompt.kind, prompt.answer_schemas),
         calls=calls,
         usage=usage,
         latency_ms=round((time.perf_counter() - started) * 1000, 1),

@@ -37,6 +37,8 @@ class PromptTemplate(BaseModel):
     version: str
     description: str = ""
     kind: Literal["quotes", "sentences"] = "quotes"
+    # Which model-facing pass schemas a sentences prompt asks for (schema.PASS_SCHEMAS).
+    answer_schemas: Literal["cited", "lean"] = "cited"
     variables: list[str]
     system: str
     user: str
@@ -53,6 +55,8 @@ class PromptTemplate(BaseModel):
     def content_hash(self) -> str:
         """Hash of every part the model sees; editing the file changes it."""
         parts = [self.system, self.user, self.format_instructions, self.repair]
+        if self.answer_schemas != "cited":  # older prompts keep the hash they were recorded with
+            parts.append(f"answer_schemas\x1f{self.answer_schemas}")
         parts += [f"{name}\x1f{text}" for name, text in sorted(self.passes.items())]
         return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:16]
 
@@ -93,7 +97,8 @@ REQUIRED_PASSES = {"participants", "agreements", "disagreements"}
 
 
 def _check(template: PromptTemplate, path: Traversable) -> None:
-    used = _placeholders(template.system) | _placeholders(template.user)
+    # The system message is sent as written, never formatted: its braces are JSON examples.
+    used = _placeholders(template.user)
     undeclared = used - set(template.variables)
     if undeclared:
         raise PromptError(f"{path}: placeholder(s) {sorted(undeclared)} not in 'variables'")

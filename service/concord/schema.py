@@ -121,6 +121,80 @@ PASS_OUTPUTS: dict[str, type[BaseModel]] = {
     "verification": VerificationPass,
 }
 
+# Lean passes (summarise/v5): the same three lists, with keys that ask for a phrase, not a
+# sentence. After `"statement": "` a small model goes on with a sentence of the article; after
+# `"agreed_to": "` it goes on with what was agreed. Parties come first, so the model names two
+# sides before it says what they settled. Each is turned into its cited twin on arrival, so
+# every step after the model call sees one shape.
+
+
+class LeanAgreement(_Strict):
+    sentences: list[int] = Field(description=_SENTENCES)
+    parties: list[str] = Field(description="The two or more participants who agreed.")
+    agreed_to: str = Field(description="What they agreed, in a few words of your own.")
+
+    def cited(self) -> CitedAgreement:
+        return CitedAgreement(
+            sentences=self.sentences, statement=self.agreed_to, parties=self.parties
+        )
+
+
+class LeanSide(_Strict):
+    party: str = Field(description="Name of a participant.")
+    stance: str = Field(description="That participant's stance, in a few words of your own.")
+
+
+class LeanDisagreement(_Strict):
+    sentences: list[int] = Field(description=_SENTENCES)
+    issue: str = Field(description="What they differ on, in a few words of your own.")
+    sides: list[LeanSide]
+
+    def cited(self) -> CitedDisagreement:
+        return CitedDisagreement(
+            sentences=self.sentences,
+            topic=self.issue,
+            positions=[ModelPosition(party=s.party, position=s.stance) for s in self.sides],
+        )
+
+
+class LeanAgreementsPass(_Strict):
+    agreements: list[LeanAgreement]
+
+    def cited(self) -> AgreementsPass:
+        return AgreementsPass(agreements=[a.cited() for a in self.agreements])
+
+
+class LeanDisagreementsPass(_Strict):
+    disagreements: list[LeanDisagreement]
+
+    def cited(self) -> DisagreementsPass:
+        return DisagreementsPass(disagreements=[d.cited() for d in self.disagreements])
+
+
+PassSchemas = Literal["cited", "lean"]
+PASS_SCHEMAS: dict[PassSchemas, dict[str, type[BaseModel]]] = {
+    "cited": PASS_OUTPUTS,
+    "lean": {
+        "participants": ParticipantsPass,
+        "agreements": LeanAgreementsPass,
+        "disagreements": LeanDisagreementsPass,
+    },
+}
+# Longest strings the server's grammar lets the model write, for profiles whose structured
+# output honours ``maxLength`` (llama.cpp's): a guard against a run-on copy of the article, set
+# well above what the prompt asks for, so a good answer never meets it. (Measured: at 90
+# characters for what was agreed, the 1.5B model's copies ran into the cap and ended in
+# garbled tokens; the cap guards, the prompt and the own-words check shorten.)
+STRING_LIMITS: dict[str, int] = {
+    "name": 80,
+    "role": 120,
+    "affiliation": 120,
+    "agreed_to": 160,
+    "issue": 120,
+    "stance": 160,
+    "party": 80,
+}
+
 PromptKind = Literal["quotes", "sentences"]
 
 
@@ -130,18 +204,41 @@ def model_json_schema(output: type[BaseModel] = ModelSummary) -> dict[str, Any]:
     return output.model_json_schema()
 
 
+def with_string_limits(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with ``maxLength`` on every string property named in ``STRING_LIMITS``."""
+
+    def visit(node: Any) -> Any:
+        if isinstance(node, list):
+            return [visit(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out = {key: visit(value) for key, value in node.items()}
+        for name, prop in (out.get("properties") or {}).items():
+            if name in STRING_LIMITS and prop.get("type") == "string":
+                prop["maxLength"] = STRING_LIMITS[name]
+        return out
+
+    result: dict[str, Any] = visit(schema)
+    return result
+
+
 @cache
-def schema_hash(kind: PromptKind = "quotes") -> str:
+def schema_hash(kind: PromptKind = "quotes", passes: PassSchemas = "cited") -> str:
     """A short, stable hash of the model-facing schema(s) of one kind of prompt.
 
-    Quote prompts (v1, v2) use ``ModelSummary``; sentence-cited prompts (v3) use the pass
-    schemas. Cassettes and caches are keyed on it, so a schema change means re-recording.
+    Quote prompts (v1, v2) use ``ModelSummary``; sentence-cited prompts use the pass schemas of
+    their ``passes`` set (v3, v4: ``cited``; v5: ``lean``, whose string limits count too).
+    Cassettes and caches are keyed on it, so a schema change means re-recording.
     """
-    outputs = [ModelSummary] if kind == "quotes" else list(PASS_OUTPUTS.values())
-    schemas = [model_json_schema(output) for output in outputs]
-    canonical = json.dumps(
-        schemas if kind == "sentences" else schemas[0], sort_keys=True, separators=(",", ":")
-    )
+    if kind == "quotes":
+        canonical = json.dumps(
+            model_json_schema(ModelSummary), sort_keys=True, separators=(",", ":")
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    schemas = [model_json_schema(output) for output in PASS_SCHEMAS[passes].values()]
+    if passes != "cited":
+        schemas = [with_string_limits(schema) for schema in schemas]
+    canonical = json.dumps(schemas, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 

@@ -133,6 +133,13 @@ class Settings(BaseSettings):
     local_parallel: int = Field(
         1, ge=1, le=16, description="Requests the embedded model serves at once (its slots)."
     )
+    local_context: int = Field(
+        32_768,
+        ge=2_048,
+        le=32_768,
+        description="Tokens of context in each slot of the embedded model (both embedded "
+        "models are trained for 32,768): an article of ~100,000 characters fits in one piece.",
+    )
     cache_dir: Path | None = Field(
         None,
         description="Where the embedded model's GGUF is assembled "

@@ -23,7 +23,7 @@ from concord.errors import OutputInvalid, ProviderError, ProviderRefused
 from concord.prompts import PromptTemplate
 from concord.providers.call import CallOptions, Completion, call_model
 from concord.providers.connection import ConnectedModel
-from concord.schema import ModelSummary, Usage, model_json_schema
+from concord.schema import ModelSummary, Usage, model_json_schema, with_string_limits
 
 log = logging.getLogger(__name__)
 Output = TypeVar("Output", bound=BaseModel)
@@ -56,15 +56,29 @@ class _CheckFailed(_Rejected):
         self.value = value
 
 
+def schema_for(
+    model: ConnectedModel, output: type[BaseModel], *, lean: bool = False
+) -> dict[str, Any]:
+    """The JSON schema sent for ``output``: a lean prompt's carries string limits where the
+    profile honours them."""
+    schema = model_json_schema(output)
+    return with_string_limits(schema) if lean and model.profile.string_limits else schema
+
+
 def response_format_for(
-    model: ConnectedModel, output: type[BaseModel] = ModelSummary, name: str = "summary"
+    model: ConnectedModel,
+    output: type[BaseModel] = ModelSummary,
+    name: str = "summary",
+    *,
+    lean: bool = False,
 ) -> dict[str, object] | None:
     """The ``response_format`` this profile declares it supports."""
     mode = model.profile.structured_output
     if mode == "json_schema":
+        schema = schema_for(model, output, lean=lean)
         return {
             "type": "json_schema",
-            "json_schema": {"name": name, "schema": model_json_schema(output), "strict": True},
+            "json_schema": {"name": name, "schema": schema, "strict": True},
         }
     if mode == "json_object":
         return {"type": "json_object"}
@@ -157,6 +171,7 @@ async def request_structured(
     hint_in_system: bool = True,
     salvage_cut_off: bool = False,
     last_resort: Callable[[Output], Output] | None = None,
+    lean: bool = False,
 ) -> ValidatedOutput[Output]:
     """Run the ask → validate → repair loop and return the first valid ``output``.
 
@@ -164,7 +179,8 @@ async def request_structured(
     is fed back like a schema error. With ``salvage_cut_off``, an answer cut off at the token
     cap keeps its complete items instead of costing an attempt; ``last_resort`` mends a value
     that still breaks ``check`` on the last attempt (e.g. drops citations of sentences that do
-    not exist) instead of failing the whole summary. The format hint for profiles
+    not exist) instead of failing the whole summary. With ``lean``, string limits go into the
+    schema where the profile honours them. The format hint for profiles
     without ``json_schema`` goes into the system message, or, with ``hint_in_system=False``,
     after the last message so a shared prefix stays byte-identical across passes.
     """
@@ -173,7 +189,8 @@ async def request_structured(
         hint = prompt.render_format_instructions(model_json_schema(output))
         at = 0 if hint_in_system else len(messages) - 1
         messages[at] = {**messages[at], "content": messages[at]["content"] + "\n" + hint}
-    options = dataclasses.replace(options, response_format=response_format_for(model, output, name))
+    response_format = response_format_for(model, output, name, lean=lean)
+    options = dataclasses.replace(options, response_format=response_format)
     usage, calls, cached, last_output, last_error = Usage(), 0, 0, "", ""
     for attempt in range(1, max_attempts + 1):
         try:

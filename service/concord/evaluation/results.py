@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from concord.evaluation.cases import ExpectationKind
+from concord.evaluation.precision import PrecisionCounts
 from concord.schema import SummaryResult
 
 
@@ -42,6 +43,8 @@ class CaseScore(BaseModel):
     grounded_share: float | None
     forbidden_hits: list[str]
     error: str | None = None
+    # copied / unlisted points (evaluation/precision.py); all zero when there is no summary
+    precision: PrecisionCounts = PrecisionCounts()
 
 
 class CaseRun(BaseModel):

@@ -22,6 +22,7 @@ from typing import TypeVar
 
 from concord.evaluation.cases import Case, ExpectationKind, ItemExpectation, point_name
 from concord.evaluation.matching import keyword_in, name_matches
+from concord.evaluation.precision import PrecisionCounts, count_copied
 from concord.evaluation.results import CaseScore, ExpectationResult, FieldScore
 from concord.schema import Agreement, Disagreement, Participant, Summary
 
@@ -196,6 +197,25 @@ def _score_points(
     return field_score(len(items), tp, len(items) - tp - absorbed, fn)
 
 
+def _unlisted(case: Case, field: str, items: Sequence[Agreement | Disagreement]) -> int:
+    """Predicted points that fully match no expectation of their kind, required or optional;
+    every one of them where the case allows none of that kind."""
+    spec = case.expected.agreements if field == "agreements" else case.expected.disagreements
+    if spec.max == 0:
+        return len(items)
+    expectations = [*spec.required, *spec.optional]
+    return sum(all(e.score(item) < 1.0 for e in expectations) for item in items)
+
+
+def _precision(case: Case, summary: Summary) -> PrecisionCounts:
+    return PrecisionCounts(
+        points=len(summary.agreements) + len(summary.disagreements),
+        copied=count_copied(summary, case.article),
+        unlisted=_unlisted(case, "agreements", summary.agreements)
+        + _unlisted(case, "disagreements", summary.disagreements),
+    )
+
+
 def _forbidden_checks(
     case: Case, summary: Summary | None, out: list[ExpectationResult]
 ) -> list[str]:
@@ -279,4 +299,5 @@ def score_case(
         grounded_share=grounded_share,
         forbidden_hits=hits,
         error=error,
+        precision=_precision(case, summary),
     )

@@ -113,6 +113,7 @@ def _local_model_server(settings: Settings, model: EmbeddedModel) -> LocalModelS
     # which says what to install.
     return LocalModelServer(
         threads=settings.local_threads,
+        n_ctx=settings.local_context,
         parallel=settings.local_parallel,
         cache_dir=settings.cache_dir,
         model=model,

@@ -35,6 +35,9 @@ class ProviderProfile:
     key_required: bool = False
     # Sampling options only some servers understand (llama.cpp: repeat_penalty).
     extra_body: dict[str, Any] = field(default_factory=dict)
+    # Its structured output honours a string's ``maxLength`` (llama.cpp's grammars do; OpenAI's
+    # strict mode rejects the keyword).
+    string_limits: bool = False
 
 
 _LLAMA_CPP_SAMPLING = {"repeat_penalty": 1.1}
@@ -79,12 +82,18 @@ PROFILES: dict[str, ProviderProfile] = {
             "json_schema",
             "default",
             extra_body=_LLAMA_CPP_SAMPLING,
+            string_limits=True,
         ),
         # Any other OpenAI-compatible server: set CONCORD_BASE_URL (and CONCORD_API_KEY).
         ProviderProfile("compatible", None, "json_object", None, None, "CONCORD_API_KEY"),
         # The embedded default; 'local:NAME' picks another from providers.embedded.catalog.
         ProviderProfile(
-            "local", None, "json_schema", DEFAULT_EMBEDDED.name, extra_body=_LLAMA_CPP_SAMPLING
+            "local",
+            None,
+            "json_schema",
+            DEFAULT_EMBEDDED.name,
+            extra_body=_LLAMA_CPP_SAMPLING,
+            string_limits=True,
         ),
     ]
 }
