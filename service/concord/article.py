@@ -49,6 +49,7 @@ def check_article(
             f"the article has {len(text):,} characters; the limit is {max_chars:,} "
             "(CONCORD_MAX_ARTICLE_CHARS)",
             limit=max_chars,
+            length=len(text),
         )
     return Article(text=text, title=title or None, source_url=source_url or None)
 

@@ -1,4 +1,5 @@
-"""``concord summarise PATH``: read an article, summarise it, print the JSON."""
+"""``concord summarise PATH|URL``: read an article (or fetch a page), summarise it, print the
+JSON."""
 
 from __future__ import annotations
 
@@ -7,17 +8,22 @@ import asyncio
 import sys
 from pathlib import Path
 
-from concord.article import decode_article_bytes
 from concord.cli_progress import terminal_progress, wants_progress
 from concord.errors import InvalidArticle
 from concord.pipeline import summarise_text
 from concord.redact import configure_logging
 from concord.schema import SummaryResult
 from concord.settings import Settings, load_settings
+from concord.sources.arguments import source_of_argument
+from concord.sources.page import with_source
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", help="article file (UTF-8 text), or - to read standard input")
+    parser.add_argument(
+        "path",
+        help="article file (UTF-8 text, or a saved .html page), - to read standard input, "
+        "or an http(s) URL to fetch",
+    )
     parser.add_argument("--provider", help="provider profile, e.g. openai, ollama, local")
     parser.add_argument("--model", help="model id 'provider:model' or a model name")
     parser.add_argument("--prompt-version", help="prompt template, e.g. summarise/v3")
@@ -59,16 +65,17 @@ async def summarise_file(args: argparse.Namespace) -> SummaryResult:
     settings = settings_from_args(args)
     configure_logging(settings.log_level)
     # Bad input fails in milliseconds: summarise_text checks it before starting any model.
-    text = decode_article_bytes(read_article_input(args.path))
+    sourced = await source_of_argument(args.path, settings, args.title, read_article_input)
     with terminal_progress(wants_progress(args.quiet)) as on_progress:
-        return await summarise_text(
-            text,
+        result = await summarise_text(
+            sourced.text,
             settings,
             model=args.model,
             provider=args.provider,
-            title=args.title,
+            title=sourced.title,
             on_progress=on_progress,
         )
+    return with_source(result, sourced)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from concord.sources.models import ArticleSource, ExtractedArticle
+
 # How an evidence quote was found in the article: by its cited sentence's number, as is, once
 # folded, by fuzzy alignment, or not at all.
 MatchKind = Literal["sentence", "exact", "normalised", "fuzzy", "none"]
@@ -368,6 +370,8 @@ class Meta(_Strict):
     withheld: list[Withheld] = Field(default_factory=list)
     verification: VerificationCounts | None = None
     cached: bool = False
+    # Left out when unset, so summaries made without one (evals, batches) read as before.
+    source: ArticleSource | None = Field(None, exclude_if=lambda value: value is None)
 
 
 class SummaryResult(_Strict):
@@ -375,3 +379,8 @@ class SummaryResult(_Strict):
 
     summary: Summary
     meta: Meta
+    article: ExtractedArticle | None = Field(
+        None,
+        exclude_if=lambda value: value is None,
+        description="The extracted text the evidence offsets refer to (pages and URLs only).",
+    )

@@ -8,11 +8,12 @@ Precedence, highest first: constructor arguments (CLI flags), environment variab
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -34,7 +35,11 @@ class ApiSettings(BaseModel):
     api_keys: list[SecretStr] = Field(
         default_factory=list, description="Bearer tokens accepted; empty turns auth off."
     )
-    max_body_bytes: int = Field(65_536, description="Largest request body accepted (413 above).")
+    max_body_bytes: int | None = Field(
+        None,
+        description="Largest JSON or text/plain request body accepted (413 above); default: "
+        "derived from CONCORD_MAX_ARTICLE_CHARS (see Settings.body_limit_bytes).",
+    )
     max_in_flight: int | None = Field(
         None,
         description="Model calls running at once (default: CONCORD_LOCAL_PARALLEL for the "
@@ -62,6 +67,39 @@ class ApiSettings(BaseModel):
     allowed_prompt_versions: list[str] = Field(
         default_factory=list, description="Prompt versions a request may pick (empty: none)."
     )
+
+
+class FetchSettings(BaseModel):
+    """What the fetcher of ``concord summarise URL`` and ``{"url": …}`` may fetch
+    (``CONCORD_FETCH__*``); see ``concord.sources.fetch``."""
+
+    allow_private: bool | None = Field(
+        None,
+        description="Fetch loopback and private-network addresses (RFC 1918, unique-local, "
+        "shared). Unset: yes from the CLI (your own machine), no from the HTTP service.",
+    )
+    allow_networks: list[str] = Field(
+        default_factory=list,
+        description="Addresses or CIDR networks fetched whatever their kind, e.g. "
+        "'10.20.0.0/16' (also lifts the link-local and metadata refusal for them).",
+    )
+    max_bytes: int = Field(
+        5_242_880, ge=1, description="Largest page read (413 above); also the text/html body cap."
+    )
+    timeout_s: float = Field(
+        15.0, gt=0, description="Time for the whole fetch: DNS, connecting, redirects, the body."
+    )
+    max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed, each re-checked.")
+
+    @field_validator("allow_networks")
+    @classmethod
+    def _networks(cls, networks: list[str]) -> list[str]:
+        for network in networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"not an address or CIDR network: {network!r}") from None
+        return networks
 
 
 class SharedSettings(BaseModel):
@@ -126,8 +164,10 @@ class Settings(BaseSettings):
     )
     fuzzy_threshold: float = Field(90.0, ge=0, le=100, description="Fuzzy quote match cut-off.")
     max_article_chars: int = Field(
-        8_000,
-        description="Longest article accepted; fits the embedded model's 4,096-token context.",
+        100_000,
+        ge=1,
+        description="Longest article accepted, in characters (long features and transcripts "
+        "included); the request body limit follows it.",
     )
     local_threads: int | None = Field(None, description="CPU threads for the embedded model.")
     local_parallel: int = Field(
@@ -173,6 +213,15 @@ class Settings(BaseSettings):
     )
     shared: SharedSettings = Field(default_factory=SharedSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
+
+    @property
+    def body_limit_bytes(self) -> int:
+        """The JSON / ``text/plain`` request body limit: ``api.max_body_bytes`` if set, else
+        enough for the longest article in the worst encoding a client may pick."""
+        if self.api.max_body_bytes is not None:
+            return self.api.max_body_bytes
+        return body_limit_for(self.max_article_chars)
 
     @classmethod
     def settings_customise_sources(
@@ -189,6 +238,18 @@ class Settings(BaseSettings):
             env_settings,
             TomlConfigSettingsSource(settings_cls, toml_file=toml_path),
         )
+
+
+# A JSON client may escape every character as \uXXXX (Python's json.dumps does so by default
+# for anything outside ASCII): six bytes a character, beyond UTF-8's four. The rest is room for
+# the other fields (title, source_url, provider …) and the JSON around them.
+JSON_BYTES_PER_CHAR = 6
+BODY_OVERHEAD_BYTES = 65_536
+
+
+def body_limit_for(max_article_chars: int) -> int:
+    """The request body limit that lets through any article of ``max_article_chars``."""
+    return max_article_chars * JSON_BYTES_PER_CHAR + BODY_OVERHEAD_BYTES
 
 
 def load_settings(**overrides: object) -> Settings:

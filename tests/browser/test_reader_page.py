@@ -145,7 +145,7 @@ def test_a_reader_sees_progress_then_the_summary_on_the_article(
     ("article", "status", "title", "detail"),
     [
         ("   \n  ", "422", "Invalid article", "empty"),
-        ("word " * 2000, "413", "Article too large", "8,000"),
+        ("word " * 20_001, "413", "Article too large", "100,000"),
     ],
     ids=["422-empty", "413-too-long"],
 )

@@ -1,4 +1,4 @@
-"""Pytest fixtures for the fake OpenAI server.
+"""Pytest fixtures for the fake OpenAI server and the saved-page server.
 
 Use from a conftest with ``pytest_plugins = ["tests.fakes.fixtures"]``.
 """
@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.fakes.page_server import PageServer
 
 
 @pytest.fixture
@@ -24,3 +25,10 @@ def fake_openai() -> Iterator[FakeOpenAIServer]:
         leftover, errors = server.pending, list(server.errors)
     assert not errors, f"fake OpenAI server raised internally: {errors}"
     assert not leftover, f"scripted replies never consumed: {leftover}"
+
+
+@pytest.fixture
+def page_server() -> Iterator[PageServer]:
+    """A started server of saved pages on loopback (``page_server.add(path, Page(...))``)."""
+    with PageServer() as server:
+        yield server

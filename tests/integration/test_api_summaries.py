@@ -58,7 +58,14 @@ async def test_openapi_documents_the_endpoint_and_its_problems(api_client: Clien
         schema = (await client.get("/schema/openapi.json")).json()
         ui = await client.get("/schema/swagger")
     operation = schema["paths"]["/v1/summaries"]["post"]
-    assert set(operation["requestBody"]["content"]) == {"application/json", "text/plain"}
+    assert set(operation["requestBody"]["content"]) == {
+        "application/json",
+        "text/plain",
+        "text/html",
+    }
+    json_form = operation["requestBody"]["content"]["application/json"]
+    assert {"sample", "from-a-url"} <= set(json_form["examples"])
+    assert json_form["examples"]["from-a-url"]["value"]["url"].startswith("https://")
     assert (
         "Kerry"
         in operation["requestBody"]["content"]["application/json"]["examples"]["sample"]["value"][
@@ -69,5 +76,8 @@ async def test_openapi_documents_the_endpoint_and_its_problems(api_client: Clien
         operation["responses"]
     )
     assert "application/problem+json" in operation["responses"]["413"]["content"]
-    assert "8,000" in schema["info"]["description"]
+    assert "100,000" in schema["info"]["description"]
+    schemas = schema["components"]["schemas"]
+    result = next(body for name, body in schemas.items() if name.endswith("SummaryResult"))
+    assert "article" in result["properties"]
     assert ui.status_code == 200

@@ -24,7 +24,7 @@ FIFTY_MB = 50 * 1024 * 1024
 
 # --- through the app in-process ---------------------------------------------------------------
 
-NESTED = 20_000  # deeper than Python's recursion limit, still under the 64 KiB body limit
+NESTED = 20_000  # deeper than Python's recursion limit, still under the body limit
 
 
 @pytest.mark.parametrize(

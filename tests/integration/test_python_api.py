@@ -90,7 +90,7 @@ def test_errors_are_concord_errors_with_clear_messages(
     with pytest.raises(concord.InvalidArticle, match="must be a str, not bytes"):
         concord.summarise(ARTICLE.encode())  # type: ignore[arg-type]
     with pytest.raises(concord.ArticleTooLarge, match="the limit is"):
-        concord.summarise("word " * 5_000)
+        concord.summarise("word " * 20_001)
     with pytest.raises(concord.ConfigurationError, match="must start with a provider"):
         concord.summarise(ARTICLE, model="no-such-provider")
     fake_openai.enqueue(*[HttpError(503, "down")] * 3)

@@ -69,7 +69,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[problem_details_plugin()],
         lifespan=[models_open],
         openapi_config=openapi_config(_version(), with_auth=bool(keys)),
-        request_max_body_size=settings.api.max_body_bytes,
+        # The largest per-type limit; read_body applies each body's own (request_body.py).
+        request_max_body_size=max(settings.body_limit_bytes, settings.fetch.max_bytes),
         middleware=[security_headers, close_after_unread_body],
         # Litestar's default logging config would replace the root handlers, and with them the
         # redacting filter ``concord serve`` installs; problems.py logs what operators need.

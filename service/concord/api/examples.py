@@ -11,10 +11,13 @@ from typing import Any
 
 from concord.errors import TYPE_BASE
 from concord.providers.embedded.catalog import DEFAULT_EMBEDDED
-from concord.settings import ApiSettings, Settings
+from concord.settings import ApiSettings, FetchSettings, Settings, body_limit_for
 
 _API = ApiSettings()
+_FETCH = FetchSettings()
 _MAX_ARTICLE_CHARS: int = Settings.model_fields["max_article_chars"].default
+_MAX_BODY_BYTES = body_limit_for(_MAX_ARTICLE_CHARS)
+_PAGE_URL = "https://news.example.com/world/2014/oct/14/kerry-lavrov-isis"
 
 _EXCERPT = (
     "US Secretary of State John Kerry and Russian Foreign Minister Sergei Lavrov have agreed to "
@@ -27,6 +30,14 @@ _EXCERPT = (
 )
 
 EXAMPLE_REQUEST: dict[str, Any] = {"text": _EXCERPT, "title": "Kerry and Lavrov agree on Isis"}
+EXAMPLE_URL_REQUEST: dict[str, Any] = {"url": _PAGE_URL}
+EXAMPLE_HTML_REQUEST = (
+    "<!DOCTYPE html><html><head><title>Kerry and Lavrov agree on Isis | The Ledger</title></head>"
+    '<body><nav><a href="/world">World</a> <a href="/sport">Sport</a></nav>'
+    "<article><h1>Kerry and Lavrov agree on Isis</h1>"
+    + "".join(f"<p>{paragraph}</p>" for paragraph in _EXCERPT.split("\n\n"))
+    + '</article><section id="comments"><p>About time they talked.</p></section></body></html>'
+)
 
 
 def _evidence(quote: str) -> dict[str, Any]:
@@ -105,6 +116,25 @@ EXAMPLE_RESPONSE: dict[str, Any] = {
 }
 
 
+def _from_a_page(response: dict[str, Any]) -> dict[str, Any]:
+    """The sample response as a fetched page's: the same summary, its source and its text."""
+    meta = response["meta"] | {
+        "source": {
+            "kind": "url",
+            "url": _PAGE_URL,
+            "final_url": _PAGE_URL,
+            "content_type": "text/html",
+            "extractor": "trafilatura",
+            "extractor_version": "2.3.1",
+        }
+    }
+    article = {"text": _EXCERPT, "title": "Kerry and Lavrov agree on Isis"}
+    return response | {"meta": meta, "article": article}
+
+
+EXAMPLE_URL_RESPONSE = _from_a_page(EXAMPLE_RESPONSE)
+
+
 def _problem(slug: str, title: str, status: int, detail: str, **extra: Any) -> dict[str, Any]:
     return {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
 
@@ -126,6 +156,17 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
             "this API needs a key: send 'Authorization: Bearer <key>'",
         )
     ],
+    403: [
+        _problem(
+            "fetch-forbidden",
+            "Fetch forbidden",
+            403,
+            "http://169.254.169.254/latest/meta-data/ leads to 169.254.169.254, a metadata "
+            "address, which is not fetched here (CONCORD_FETCH__ALLOW_NETWORKS)",
+            address="169.254.169.254",
+            address_kind="metadata",
+        )
+    ],
     408: [
         _problem(
             "body-timeout",
@@ -140,9 +181,9 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
             "body-too-large",
             "Request body too large",
             413,
-            f"the request body is larger than {_API.max_body_bytes:,} bytes "
+            f"the request body is larger than {_MAX_BODY_BYTES:,} bytes "
             "(CONCORD_API__MAX_BODY_BYTES)",
-            limit=_API.max_body_bytes,
+            limit=_MAX_BODY_BYTES,
         ),
         _problem(
             "article-too-large",
@@ -151,6 +192,15 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
             f"the article has {_MAX_ARTICLE_CHARS + 1_120:,} characters; the limit is "
             f"{_MAX_ARTICLE_CHARS:,} (CONCORD_MAX_ARTICLE_CHARS)",
             limit=_MAX_ARTICLE_CHARS,
+            length=_MAX_ARTICLE_CHARS + 1_120,
+        ),
+        _problem(
+            "page-too-large",
+            "Page too large",
+            413,
+            f"the page at {_PAGE_URL} is larger than {_FETCH.max_bytes:,} bytes "
+            "(CONCORD_FETCH__MAX_BYTES)",
+            limit=_FETCH.max_bytes,
         ),
     ],
     415: [
@@ -158,7 +208,7 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
             "unsupported-media-type",
             "Unsupported media type",
             415,
-            "send application/json or text/plain; charset=utf-8 (got application/xml)",
+            "send application/json, text/plain; charset=utf-8 or text/html (got application/xml)",
         )
     ],
     422: [
@@ -174,6 +224,22 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
             422,
             "the request body has invalid fields: text: Input should be a valid string",
             errors=[{"field": "text", "message": "Input should be a valid string"}],
+        ),
+        _problem(
+            "invalid-url",
+            "Invalid URL",
+            422,
+            "only http and https URLs can be fetched, not file:///etc/passwd",
+        ),
+        _problem(
+            "unsupported-page-type",
+            "Unsupported page type",
+            422,
+            f"{_PAGE_URL}.pdf is application/pdf; only HTML and plain-text pages can be summarised",
+            content_type="application/pdf",
+        ),
+        _problem(
+            "no-article-text", "No article text", 422, "no article text was found in the page"
         ),
     ],
     429: [
@@ -194,13 +260,20 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
     ],
     502: [
         _problem(
+            "fetch-failed",
+            "Fetch failed",
+            502,
+            f"{_PAGE_URL} answered 404 Not Found",
+            upstream_status=404,
+        ),
+        _problem(
             "output-invalid",
             "Model output invalid",
             502,
             "the model's output was still invalid after 3 attempt(s): participants: Field required",
             calls=3,
             last_error="participants: Field required",
-        )
+        ),
     ],
     503: [
         _problem(
@@ -212,6 +285,13 @@ PROBLEM_EXAMPLES: dict[int, list[dict[str, Any]]] = {
         )
     ],
     504: [
+        _problem(
+            "fetch-timeout",
+            "Fetch timeout",
+            504,
+            f"fetching {_PAGE_URL} took longer than {_FETCH.timeout_s:g} s "
+            "(CONCORD_FETCH__TIMEOUT_S)",
+        ),
         _problem(
             "provider-timeout",
             "Provider timeout",

@@ -20,22 +20,34 @@ from litestar.openapi.spec import (
 )
 
 from concord.api.api_docs import OfflineSwaggerPlugin
-from concord.api.examples import EXAMPLE_REQUEST, EXAMPLE_RESPONSE, PROBLEM_EXAMPLES
+from concord.api.examples import (
+    EXAMPLE_HTML_REQUEST,
+    EXAMPLE_REQUEST,
+    EXAMPLE_RESPONSE,
+    EXAMPLE_URL_REQUEST,
+    EXAMPLE_URL_RESPONSE,
+    PROBLEM_EXAMPLES,
+)
 from concord.api.openapi_events import EVENT_STREAM
 from concord.schema import SummaryResult
-from concord.settings import ApiSettings, Settings
+from concord.settings import FetchSettings, Settings, body_limit_for
 
 _MAX_ARTICLE_CHARS: int = Settings.model_fields["max_article_chars"].default
-_MAX_BODY_BYTES: int = ApiSettings.model_fields["max_body_bytes"].default
+_MAX_BODY_BYTES = body_limit_for(_MAX_ARTICLE_CHARS)
+_FETCH = FetchSettings()
 
 DESCRIPTION = f"""\
 Concord turns a news article into a structured, evidence-grounded summary: who took part, what
 they agreed on and where they differ, each item backed by verbatim quotes located in the article.
+The article comes as text, as a saved web page (`text/html`), or as a `url` the server fetches.
 
-Limits: request bodies up to `CONCORD_API__MAX_BODY_BYTES` ({_MAX_BODY_BYTES:,} bytes by default);
-articles up to `CONCORD_MAX_ARTICLE_CHARS` ({_MAX_ARTICLE_CHARS:,} characters by default, chosen so
-the article, the prompt and the answer fit the embedded model's 4,096-token context). Every error
-is an RFC 9457 `application/problem+json` document with a stable `type` URI.
+Limits: articles up to `CONCORD_MAX_ARTICLE_CHARS` ({_MAX_ARTICLE_CHARS:,} characters by
+default); JSON and text bodies up to `CONCORD_API__MAX_BODY_BYTES`, by default derived from the
+article limit ({_MAX_BODY_BYTES:,} bytes: six bytes a character, as `\\uXXXX` escapes take, plus
+room for the other fields); pages, fetched or sent, up to `CONCORD_FETCH__MAX_BYTES`
+({_FETCH.max_bytes:,} bytes). The server fetches only public http(s) addresses unless
+configured (`CONCORD_FETCH__ALLOW_PRIVATE`, `CONCORD_FETCH__ALLOW_NETWORKS`). Every error is an
+RFC 9457 `application/problem+json` document with a stable `type` URI.
 """
 
 
@@ -61,11 +73,16 @@ def _optional_string(description: str) -> Schema:
 
 _JSON_BODY = Schema(
     type=OpenAPIType.OBJECT,
-    required=["text"],
+    description="Exactly one of `text` and `url`.",
+    one_of=[Schema(required=["text"]), Schema(required=["url"])],
     additional_properties=False,
     properties={
         "text": _string(
             "The article as plain text (not empty; at most CONCORD_MAX_ARTICLE_CHARS characters)."
+        ),
+        "url": _string(
+            "An http(s) page to fetch the article from, under the server's fetch policy; its "
+            "main text is extracted and returned as `article`."
         ),
         "title": _optional_string("The headline, if it is not in the text."),
         "source_url": _optional_string("Where the article came from."),
@@ -80,15 +97,27 @@ _JSON_BODY = Schema(
 
 SUMMARY_REQUEST_BODY = RequestBody(
     required=True,
-    description="The article, as a JSON object or as a UTF-8 `text/plain` body.",
+    description="The article, as a JSON object (its `text`, or a `url` to fetch), as a UTF-8 "
+    "`text/plain` body, or as a saved web page (`text/html`).",
     content={
         "application/json": OpenAPIMediaType(
             schema=_JSON_BODY,
-            examples={"sample": Example(summary="A short news article", value=EXAMPLE_REQUEST)},
+            examples={
+                "sample": Example(summary="A short news article", value=EXAMPLE_REQUEST),
+                "from-a-url": Example(summary="A page to fetch", value=EXAMPLE_URL_REQUEST),
+            },
         ),
         "text/plain": OpenAPIMediaType(
             schema=_string("The article text, UTF-8."),
             examples={"sample": Example(summary="The same article", value=EXAMPLE_REQUEST["text"])},
+        ),
+        "text/html": OpenAPIMediaType(
+            schema=_string(
+                "A saved page (at most CONCORD_FETCH__MAX_BYTES); its main text is extracted."
+            ),
+            examples={
+                "sample": Example(summary="The article in its page", value=EXAMPLE_HTML_REQUEST)
+            },
         ),
     },
 )
@@ -121,22 +150,32 @@ SUMMARY_RESPONSES: dict[int, ResponseSpec] = {
         data_container=SummaryResult,
         description="The summary and how it was made (the same JSON as `concord summarise`).",
         generate_examples=False,
-        examples=[Example(summary="Kerry and Lavrov", value=EXAMPLE_RESPONSE)],
+        examples=[
+            Example(summary="Kerry and Lavrov", value=EXAMPLE_RESPONSE),
+            Example(summary="The same, from a page", value=EXAMPLE_URL_RESPONSE),
+        ],
     ),
     400: _problem(400, "The JSON body is malformed."),
     401: _problem(401, "A bearer key is needed (only when the server has keys configured)."),
+    403: _problem(403, "The URL, or a redirect, leads to an address the fetch policy refuses."),
     408: _problem(408, "The body did not all arrive within the body timeout."),
-    413: _problem(413, "The body or the article is over its limit."),
-    415: _problem(415, "The body is neither application/json nor text/plain."),
-    422: _problem(422, "The article is empty or not text, or a field is wrong."),
+    413: _problem(413, "The body, the page or the article is over its limit."),
+    415: _problem(415, "The body is not application/json, text/plain or text/html."),
+    422: _problem(
+        422,
+        "The article is empty or not text, a field is wrong, the URL is not http(s), or the "
+        "page is not HTML or text, or holds no article.",
+    ),
     429: _problem(
         429,
         "Busy: the expected wait is over the request's budget, or the provider is rate "
         "limiting (Retry-After).",
     ),
-    502: _problem(502, "The provider's output broke the schema after every attempt."),
+    502: _problem(
+        502, "The provider's output broke the schema after every attempt, or a page fetch failed."
+    ),
     503: _problem(503, "The provider could not be reached."),
-    504: _problem(504, "The provider or the whole request ran out of time."),
+    504: _problem(504, "The provider, a page fetch or the whole request ran out of time."),
 }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from litestar import Request
@@ -57,7 +57,10 @@ def summary_document(result: SummaryResult) -> dict[str, Any]:
 
 
 async def _events(
-    request: Request[Any, Any, Any], runner: SummaryRunner, job: ResolvedJob
+    request: Request[Any, Any, Any],
+    runner: SummaryRunner,
+    job: ResolvedJob,
+    finish: Callable[[SummaryResult], SummaryResult],
 ) -> AsyncIterator[ServerSentEventMessage]:
     steps: asyncio.Queue[StepEvent] = asyncio.Queue()
     yield _message(
@@ -79,7 +82,7 @@ async def _events(
         except Exception as error:  # every failure becomes the problem a plain POST would get
             yield _message("problem", problem_document(request, error))
             return
-        yield _message("summary", summary_document(result))
+        yield _message("summary", summary_document(finish(result)))
     finally:
         # Reached early when the client disconnects: Litestar cancels this stream, and the
         # work it started must not go on holding a model slot for nobody.
@@ -102,10 +105,13 @@ class _EventStream(ServerSentEvent):
 
 
 def summary_events(
-    request: Request[Any, Any, Any], runner: SummaryRunner, job: ResolvedJob
+    request: Request[Any, Any, Any],
+    runner: SummaryRunner,
+    job: ResolvedJob,
+    finish: Callable[[SummaryResult], SummaryResult] = lambda result: result,
 ) -> ServerSentEvent:
-    """The event stream for one resolved job."""
+    """The event stream for one resolved job; ``finish`` completes its summary (its source)."""
     return _EventStream(
-        _events(request, runner, job),
+        _events(request, runner, job, finish),
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

@@ -18,6 +18,7 @@ from redis.exceptions import RedisError
 from saq.queue.redis import RedisQueue
 
 from concord.api.openapi import SummariseOperation
+from concord.api.problems import RequestInvalid
 from concord.api.request_body import parse_summary_request, read_body
 from concord.api.routes.summaries import either
 from concord.api.summary_runner import SummaryRunner
@@ -48,9 +49,11 @@ async def create_job(
     """Queue the article in the body (same body as ``POST /v1/summaries``); answer 202 with the
     job's id and ``Location: /v1/jobs/{id}`` to poll."""
     settings = runner.settings
-    body = await read_body(request, settings.api.max_body_bytes, settings.api.body_timeout_s)
+    body = await read_body(request, settings.body_limit_bytes, settings.api.body_timeout_s)
     media_type, options = request.content_type
     fields = parse_summary_request(media_type, options, body)
+    if fields.text is None:  # a job carries its text: fetching and extracting are not queued
+        raise RequestInvalid("jobs take the article as text; send pages to POST /v1/summaries")
     check_article(fields.text, max_chars=settings.max_article_chars, title=fields.title)
     values = fields.model_dump() | {
         "provider": either("provider", fields.provider, provider),

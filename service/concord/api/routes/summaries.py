@@ -10,13 +10,15 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import ServerSentEvent
 
+from concord.api.article_source import source_of
 from concord.api.openapi import SUMMARY_RESPONSES, SummariseOperation
 from concord.api.problems import RequestInvalid
-from concord.api.request_body import parse_summary_request, read_body
+from concord.api.request_body import parse_summary_request, read_summary_body
 from concord.api.summary_events import summary_events, wants_events
 from concord.api.summary_runner import SummaryJob, SummaryRunner
 from concord.article import check_article
 from concord.schema import SummaryResult
+from concord.sources.page import with_source
 
 
 @post(
@@ -45,16 +47,21 @@ async def create_summary(
     With ``Accept: text/event-stream`` the answer is a stream of server-sent events instead:
     ``accepted``, ``step`` (each pipeline step as it starts and finishes), then ``summary`` (this
     same JSON) or ``problem`` (the problem document). A request refused before any work starts
-    (bad body, unknown model …) still gets its plain problem response and status."""
-    api = runner.settings.api
-    body = await read_body(request, api.max_body_bytes, api.body_timeout_s)
+    (bad body, unknown model …) still gets its plain problem response and status.
+
+    The article may also come as ``{"url": …}`` (fetched under the server's fetch policy) or as
+    a saved page (a ``text/html`` body); its main text is extracted, summarised, and returned
+    as ``article`` beside the summary, since the evidence offsets index it. ``meta.source``
+    says where the text came from."""
     media_type, options = request.content_type
+    body = await read_summary_body(request, runner.settings, media_type)
     fields = parse_summary_request(media_type, options, body)
+    sourced = await source_of(fields, runner.settings)
     article = check_article(
-        fields.text,
+        sourced.text,
         max_chars=runner.settings.max_article_chars,
-        title=fields.title,
-        source_url=fields.source_url,
+        title=sourced.title,
+        source_url=fields.source_url or fields.url,
     )
     job = SummaryJob(
         article,
@@ -62,8 +69,9 @@ async def create_summary(
         prompt_version=either("prompt_version", fields.prompt_version, prompt_version),
     )
     if wants_events(request):
-        return summary_events(request, runner, await runner.resolve(job))
-    return await runner.run(job)
+        resolved = await runner.resolve(job)
+        return summary_events(request, runner, resolved, lambda done: with_source(done, sourced))
+    return with_source(await runner.run(job), sourced)
 
 
 @get("/options", summary="What a request may choose", tags=["summaries"])
