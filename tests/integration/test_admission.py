@@ -9,8 +9,9 @@ import contextlib
 
 import httpx
 
-from concord.api.admission import Admission, SummaryTimes, slot_count
+from concord.api.admission import Admission, slot_count
 from concord.api.limiter import ConcurrencyLimiter
+from concord.api.summary_estimate import SummaryEstimates
 from concord.providers.connection import ConnectedModel
 from concord.providers.profiles import PROFILES
 from tests.conftest import ARTICLE, ClientFactory, assert_problem, fake_settings, valid_answer
@@ -78,19 +79,19 @@ def test_the_in_flight_cap_follows_the_embedded_models_slots() -> None:
 
 async def test_the_estimate_starts_at_the_first_summary_then_follows_recent_ones() -> None:
     model = ConnectedModel(client=None, profile=PROFILES["llamacpp"], model="m")  # type: ignore[arg-type]
-    times = SummaryTimes()
+    times = SummaryEstimates()
     admission = Admission(ConcurrencyLimiter(max_in_flight=1, max_queue=5), times)
     assert admission.expected_wait_s(model) == 0  # a free slot: no wait, whatever the estimate
-    times.record(model, 10.0)
+    times.record(model, 2000, 10.0)
     assert times.estimate(model) == 10.0
-    times.record(model, 20.0)
+    times.record(model, 2000, 20.0)
     assert 10.0 < times.estimate(model) < 20.0
 
 
 async def test_a_summary_running_longer_than_thought_raises_the_estimate_at_once() -> None:
     model = ConnectedModel(client=None, profile=PROFILES["llamacpp"], model="m")  # type: ignore[arg-type]
-    times = SummaryTimes()
-    times.record(model, 0.05)
+    times = SummaryEstimates()
+    times.record(model, 2000, 0.05)
     admission = Admission(ConcurrencyLimiter(max_in_flight=1, max_queue=5), times)
     deadline = asyncio.get_running_loop().time() + 60
 

@@ -121,7 +121,7 @@ def _progress(run: CaseRun) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     library = CassetteLibrary(args.cassettes)
     cases = load_cases(args.cases, args.only)
     prompt = load_prompt(settings.prompt_version, settings.prompts_dir)

@@ -77,7 +77,7 @@ async def _work(worker: Worker[JobContext]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     url = args.redis_url or (settings.redis_url.get_secret_value() if settings.redis_url else None)
     if url is None:
         raise ConfigurationError(
