@@ -24,9 +24,9 @@ from concord.api.security_headers import security_headers
 from concord.api.summary_runner import SummaryRunner
 from concord.api.unread_body import close_after_unread_body
 from concord.jobs.queue import open_queue
+from concord.observability import tracing
 from concord.observability.metrics import http_metrics
 from concord.observability.request_ids import current_request_id, with_request_id
-from concord.observability.tracing import configure_tracing
 from concord.settings import Settings, get_settings
 
 
@@ -98,9 +98,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
 def tracing_plugins() -> list[OpenTelemetryPlugin]:
     """Litestar's HTTP server span, when traces are on (``OTEL_*``, see ``tracing``)."""
-    if not configure_tracing():
+    if not tracing.configure_tracing():
         return []
     return [OpenTelemetryPlugin(OpenTelemetryConfig(
+        tracer_provider=tracing.provider(),
         server_request_hook_handler=lambda span, _: span.set_attribute(
             "concord.request_id", current_request_id() or ""),
         exclude=["/metrics", "/healthz"],

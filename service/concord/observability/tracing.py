@@ -5,7 +5,8 @@ Off unless configured, by the standard variables: ``OTEL_TRACES_EXPORTER`` (``ot
 (``OTEL_EXPORTER_OTLP_ENDPOINT`` / ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``), plus the SDK's own
 (``OTEL_SERVICE_NAME``, ``OTEL_RESOURCE_ATTRIBUTES``, ``OTEL_TRACES_SAMPLER``, ``OTEL_BSP_*``,
 ``OTEL_EXPORTER_OTLP_HEADERS`` …). A program that embeds Concord may instead install its own
-SDK tracer provider; Concord then records into it. Unconfigured, the API's no-op tracer makes
+SDK tracer provider (globally, or for Concord alone with ``install``); Concord then records
+into it. Unconfigured, the API's no-op tracer makes
 every span here cost next to nothing.
 
 Model-call spans follow the GenAI semantic conventions (``gen_ai.operation.name``,
@@ -32,6 +33,19 @@ log = logging.getLogger(__name__)
 
 TRACER_NAME = "concord"
 _ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+_installed: trace.TracerProvider | None = None  # Concord's own, instead of the global one
+
+
+def install(provider: trace.TracerProvider | None) -> trace.TracerProvider | None:
+    """Record Concord's spans into ``provider`` (None: the global one again); returns the one
+    installed before. For a program that embeds Concord, and for tests."""
+    global _installed
+    previous, _installed = _installed, provider
+    return previous
+
+
+def provider() -> trace.TracerProvider:
+    return _installed or trace.get_tracer_provider()
 
 
 def _exporter_names() -> list[str]:
@@ -46,7 +60,7 @@ def tracing_enabled() -> bool:
     the program embedding Concord)."""
     from opentelemetry.sdk.trace import TracerProvider  # noqa: PLC0415 - only when asked
 
-    return isinstance(trace.get_tracer_provider(), TracerProvider)
+    return isinstance(provider(), TracerProvider)
 
 
 def configure_tracing() -> bool:
@@ -69,7 +83,7 @@ def configure_tracing() -> bool:
     )
 
     resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", "concord")})
-    provider = TracerProvider(resource=resource)  # reads OTEL_TRACES_SAMPLER itself
+    configured = TracerProvider(resource=resource)  # reads OTEL_TRACES_SAMPLER itself
     for name in names:
         exporter: SpanExporter
         if name == "otlp":
@@ -83,13 +97,13 @@ def configure_tracing() -> bool:
         else:
             log.warning("OTEL_TRACES_EXPORTER %r is not one Concord knows (otlp, console)", name)
             continue
-        provider.add_span_processor(BatchSpanProcessor(exporter))
-    trace.set_tracer_provider(provider)
+        configured.add_span_processor(BatchSpanProcessor(exporter))
+    trace.set_tracer_provider(configured)
     return True
 
 
 def tracer() -> trace.Tracer:
-    return trace.get_tracer(TRACER_NAME)
+    return provider().get_tracer(TRACER_NAME)
 
 
 @contextlib.contextmanager
