@@ -64,7 +64,8 @@ async def test_a_summary_has_step_and_call_spans_with_tokens_and_no_article_text
     assert attributes["gen_ai.usage.input_tokens"] == 321
     assert attributes["gen_ai.usage.output_tokens"] == 45
     # The call happened inside the "model" step, inside the summary, inside the HTTP request.
-    assert call.parent is not None and call.parent.span_id == named["model"].context.span_id
+    assert call.parent is not None
+    assert call.parent.span_id == named["model"].context.span_id
     summarise = named["summarise"]
     assert named["model"].parent is not None
     assert named["model"].parent.span_id == summarise.context.span_id
@@ -98,5 +99,6 @@ async def test_a_job_continues_the_trace_of_the_request_that_queued_it(
     named = by_name(spans.get_finished_spans())
     request, job = named["POST /v1/jobs"], named["job summarise_article"]
     assert job.context.trace_id == request.context.trace_id
-    assert job.parent is not None and job.parent.span_id == request.context.span_id
+    assert job.parent is not None
+    assert job.parent.span_id == request.context.span_id
     assert named["chat fake-model"].context.trace_id == request.context.trace_id
