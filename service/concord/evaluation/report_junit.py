@@ -18,8 +18,7 @@ from concord.evaluation.results import CaseRun, EvalRun
 def _failures(run: CaseRun) -> list[str]:
     score = run.score
     lines = [
-        f"expectation {result.id!r} ({result.field}, {result.kind}"
-        f"{'' if result.required else ', optional'}) failed: {result.reason}"
+        f"expectation {result.id!r} ({result.field}, {result.kind}) failed: {result.reason}"
         for result in score.expectations
         if not result.passed and (result.required or not score.passed)
     ]
