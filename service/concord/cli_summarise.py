@@ -63,7 +63,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 async def summarise_file(args: argparse.Namespace) -> SummaryResult:
     settings = settings_from_args(args)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     # Bad input fails in milliseconds: summarise_text checks it before starting any model.
     sourced = await source_of_argument(args.path, settings, args.title, read_article_input)
     with terminal_progress(wants_progress(args.quiet)) as on_progress:

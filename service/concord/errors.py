@@ -82,6 +82,14 @@ class Overloaded(ConcordError):
         return {"Retry-After": str(max(1, round(self.retry_after)))}
 
 
+class OverBudget(ConcordError):
+    """Even with the model to itself, a summary is expected to outlast the request's budget."""
+
+    status = 503
+    title = "Cannot finish within the budget"
+    slug = "over-budget"
+
+
 # --- the provider is at fault (429/5xx) -----------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from concord.article import Article, check_article
 from concord.grounding import ground_summary
 from concord.multipass import summarise_by_sentences
+from concord.observability import tracing
 from concord.progress import ProgressCallback, StepClock
 from concord.prompts import PromptTemplate, load_prompt
 from concord.providers.call import CallOptions
@@ -73,8 +74,29 @@ async def summarise(
     """Summarise one article with one model; raises a ``ConcordError`` subclass on failure.
 
     ``on_progress`` hears each step start and finish (see ``concord.progress``)."""
-    started = time.perf_counter()
     steps = StepClock(on_progress)
+    attributes = {
+        "gen_ai.request.model": model.model,
+        "gen_ai.provider.name": model.provider,
+        "concord.prompt_version": prompt.id,
+        "concord.article_chars": len(article.text),  # its length only: never its text
+    }
+    with tracing.span("summarise", attributes):
+        try:
+            return await _summarise(article, model, prompt, options, steps)
+        except BaseException as error:
+            steps.failed(error)
+            raise
+
+
+async def _summarise(
+    article: Article,
+    model: ConnectedModel,
+    prompt: PromptTemplate,
+    options: PipelineOptions,
+    steps: StepClock,
+) -> SummaryResult:
+    started = time.perf_counter()
     if options.log_article_text:
         log.debug("article text (%d chars): %s", len(article.text), article.text)
     extra: dict[str, Any] = {}

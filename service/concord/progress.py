@@ -13,6 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from concord.observability import metrics
+from concord.observability.tracing import StepSpan
+
 
 @dataclass(frozen=True, slots=True)
 class StepEvent:
@@ -28,19 +31,32 @@ ProgressCallback = Callable[[StepEvent], None]
 
 
 class StepClock:
-    """Emits ``StepEvent``s timed from its own creation; silent when there is no callback."""
+    """Emits ``StepEvent``s timed from its own creation; silent when there is no callback.
+
+    Every step also gets a trace span and its time on ``/metrics``, whoever listens."""
 
     def __init__(self, on_progress: ProgressCallback | None) -> None:
         self._on_progress = on_progress
         self._started = time.perf_counter()
+        self._open: dict[str, tuple[float, StepSpan]] = {}
 
     def elapsed_ms(self) -> float:
         return round((time.perf_counter() - self._started) * 1000, 1)
 
     def started(self, step: str) -> None:
+        self._open[step] = (time.perf_counter(), StepSpan(step))
         if self._on_progress is not None:
             self._on_progress(StepEvent(step, "started", self.elapsed_ms()))
 
     def finished(self, step: str, partial: dict[str, Any] | None = None) -> None:
+        if (opened := self._open.pop(step, None)) is not None:
+            metrics.step_finished(step, time.perf_counter() - opened[0])
+            opened[1].end()
         if self._on_progress is not None:
             self._on_progress(StepEvent(step, "finished", self.elapsed_ms(), partial))
+
+    def failed(self, error: BaseException) -> None:
+        """End the spans of the steps ``error`` cut short, newest first."""
+        while self._open:
+            _, (_, span) = self._open.popitem()
+            span.end(error)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from concord.errors import ConcordError
+from concord.observability.request_ids import current_request_id
 from concord.redact import redact
 from concord.schema import SummaryResult
 
@@ -18,13 +19,16 @@ def problem_document(error: ConcordError) -> dict[str, Any]:
     """The RFC 9457 problem document for ``error``, as a dict."""
     extras = {key: redact(value) if isinstance(value, str) else value
               for key, value in error.extra.items()}  # fmt: skip
-    return {
+    document = {
         "type": error.type_uri,
         "title": error.title,
         "status": error.status,
         "detail": redact(error.detail),
         **extras,
     }
+    if (request_id := current_request_id()) is not None:
+        document["request_id"] = request_id  # the request that queued the job
+    return document
 
 
 def summary_record(result: SummaryResult) -> dict[str, Any]:

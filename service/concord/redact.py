@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 import re
 
+from concord.observability.log_lines import LogFormat, formatter
+from concord.observability.request_ids import RequestIdFilter
+
 REDACTED = "[REDACTED]"
 
 _PATTERNS = [
@@ -39,11 +42,13 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: str) -> None:
-    """Log to stderr at ``level``, with every handler's records scrubbed of secrets."""
+def configure_logging(level: str, log_format: LogFormat = "text") -> None:
+    """Log to stderr at ``level``, with every handler's records scrubbed of secrets and marked
+    with the request they belong to; ``log_format="json"`` writes JSON lines."""
     handler = logging.StreamHandler()
     handler.addFilter(RedactingFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(formatter(log_format))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

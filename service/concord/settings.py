@@ -12,6 +12,7 @@ import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -186,6 +187,9 @@ class Settings(BaseSettings):
         "(default: ${XDG_CACHE_HOME:-~/.cache}/concord/models).",
     )
     log_level: str = "WARNING"
+    log_format: Literal["text", "json"] = Field(
+        "text", description="'json' writes one JSON object a log line (request id included)."
+    )
     log_article_text: bool = Field(False, description="Log article text at DEBUG (never at INFO).")
 
     # Provider keys, read from the variables each provider documents.

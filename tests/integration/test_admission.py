@@ -9,8 +9,9 @@ import contextlib
 
 import httpx
 
-from concord.api.admission import Admission, SummaryTimes, slot_count
+from concord.api.admission import Admission, slot_count
 from concord.api.limiter import ConcurrencyLimiter
+from concord.api.summary_estimate import SummaryEstimates
 from concord.providers.connection import ConnectedModel
 from concord.providers.profiles import PROFILES
 from tests.conftest import ARTICLE, ClientFactory, assert_problem, fake_settings, valid_answer
@@ -78,19 +79,19 @@ def test_the_in_flight_cap_follows_the_embedded_models_slots() -> None:
 
 async def test_the_estimate_starts_at_the_first_summary_then_follows_recent_ones() -> None:
     model = ConnectedModel(client=None, profile=PROFILES["llamacpp"], model="m")  # type: ignore[arg-type]
-    times = SummaryTimes()
+    times = SummaryEstimates()
     admission = Admission(ConcurrencyLimiter(max_in_flight=1, max_queue=5), times)
     assert admission.expected_wait_s(model) == 0  # a free slot: no wait, whatever the estimate
-    times.record(model, 10.0)
+    times.record(model, 2000, 10.0)
     assert times.estimate(model) == 10.0
-    times.record(model, 20.0)
+    times.record(model, 2000, 20.0)
     assert 10.0 < times.estimate(model) < 20.0
 
 
 async def test_a_summary_running_longer_than_thought_raises_the_estimate_at_once() -> None:
     model = ConnectedModel(client=None, profile=PROFILES["llamacpp"], model="m")  # type: ignore[arg-type]
-    times = SummaryTimes()
-    times.record(model, 0.05)
+    times = SummaryEstimates()
+    times.record(model, 2000, 0.05)
     admission = Admission(ConcurrencyLimiter(max_in_flight=1, max_queue=5), times)
     deadline = asyncio.get_running_loop().time() + 60
 
@@ -106,3 +107,44 @@ async def test_a_summary_running_longer_than_thought_raises_the_estimate_at_once
     with contextlib.suppress(asyncio.CancelledError):
         await running
     assert times.estimate(model) >= 0.05 + 0.2 * (0.3 - 0.05)  # one sample's weight in the mean
+
+
+async def test_the_embedded_models_warm_up_call_sets_the_estimate_before_any_summary(
+    api_client: ClientFactory, fake_openai: FakeOpenAIServer
+) -> None:
+    # The fake stands in for the embedded model's server (model "local" at a base URL): each
+    # call takes 0.5 s for 20 generated tokens, so a summary of ~900 tokens looks like ~22 s.
+    fake_openai.default = valid_answer(delay=0.5)
+    api = {"request_timeout_s": 10}
+    async with api_client(model="local", api=api) as client:
+        assert len(fake_openai.requests) == 1  # the warm-up, at startup
+        warm_up = fake_openai.requests[0].body
+        assert warm_up["max_tokens"] <= 32
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        refused = await client.post("/v1/summaries", json={"text": ARTICLE})
+        took = loop.time() - began
+    body = assert_problem(refused, 503, "over-budget")
+    assert "CONCORD_API__REQUEST_TIMEOUT_S" in body["detail"]
+    assert took < 0.5  # at once: no model call was started for it
+    assert len(fake_openai.requests) == 1
+
+
+async def test_an_admitted_summary_reports_its_estimate_and_the_estimate_learns_from_it(
+    api_client: ClientFactory, fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.default = valid_answer(delay=0.5)
+    async with api_client(model="local", api={"request_timeout_s": 60}) as client:
+        first = await client.post("/v1/summaries", json={"text": ARTICLE + " (1)"})
+        second = await client.post("/v1/summaries", json={"text": ARTICLE + " (2)"})
+    assert first.status_code == second.status_code == 200
+
+    def estimate_s(response: httpx.Response) -> float:
+        name, _, duration = response.headers["server-timing"].partition(";dur=")
+        assert name == "estimate"
+        return float(duration) / 1000
+
+    # Before its first summary the server knew its speed (warm-up), not what a summary writes:
+    # it guessed long. After one, it knows a summary here is one call of 20 tokens, ~0.5 s.
+    assert estimate_s(first) > 5
+    assert 0.3 < estimate_s(second) < 1.5

@@ -1,15 +1,18 @@
 """Admission by expected wait: a request that cannot be served in its budget is told so at once.
 
-The embedded model takes 25 to 45 s per article on two cores and serves one at a time. A request
-joining a queue it cannot get through before its budget runs out would wait many minutes for a
-504; told "busy, retry in N s" at once, its client can come back when there is room. So before a
-request queues for a model slot, its wait is estimated: the work ahead of it times a running
-estimate of seconds per summary for its model, over the number of slots. If that wait plus its
-own summary would overrun what is left of its budget, or the queue is full, it gets ``429`` with
-``Retry-After`` set to that wait: when the work ahead of it is expected to be done.
+The embedded model takes minutes per article on a busy two-core machine and serves one at a
+time. A request joining a queue it cannot get through before its budget runs out would wait
+many minutes for a 504; told "busy, retry in N s" at once, its client can come back when there
+is room. So before a request queues for a model slot, its wait is estimated: the work ahead of
+it times the seconds a summary takes for its model, over the number of slots. If that wait plus
+its own summary would overrun what is left of its budget, or the queue is full, it gets ``429``
+with ``Retry-After`` set to that wait: when the work ahead of it is expected to be done. If its
+own summary alone is expected to overrun the budget, waiting cannot help: ``503`` at once.
 
-The estimate is kept per model (the embedded model and a hosted one differ tenfold) and counts
-only summaries that succeeded. The work ahead is read from the limiter's public counts
+The seconds a summary takes come from what this server measured (``summary_estimate``): the
+model's prefill and generation speed, from a warm-up call when the embedded model starts and
+then from every call, and the article's length. The estimate is kept per model (the embedded
+model and a hosted one differ tenfold). The work ahead is read from the limiter's public counts
 (``in_flight``, ``waiting``, ``max_in_flight``, ``max_queue``) and assumed to be for the same
 model; a limiter whose counts span processes gives the same decisions across processes.
 """
@@ -23,17 +26,16 @@ import time
 from collections.abc import AsyncIterator
 
 from concord.api.limiter import ConcurrencyLimiter
-from concord.errors import Overloaded
+from concord.api.summary_estimate import SummaryEstimates, model_key
+from concord.errors import OverBudget, Overloaded
+from concord.observability import metrics
+from concord.observability.request_ids import note_estimate
 from concord.providers.connection import ConnectedModel
 from concord.providers.profiles import parse_model_id
+from concord.providers.speed import listening
+from concord.schema import SummaryResult
 from concord.settings import Settings
 
-_SMOOTHING = 0.2  # weight of the newest summary in the running mean
-# Until a model has finished a summary: the embedded model measured 25 to 45 s an article on two
-# cores, and guessing high turns what would have been a 504 after minutes into a 429 at once.
-# Hosted models take seconds.
-FIRST_GUESS_S = {"local": 45.0}
-DEFAULT_FIRST_GUESS_S = 5.0
 DEFAULT_SLOTS = 4  # model calls at once for a remote provider, unless set
 
 
@@ -47,41 +49,29 @@ def slot_count(settings: Settings) -> int:
     return DEFAULT_SLOTS
 
 
-def _key(model: ConnectedModel) -> str:
-    return f"{model.provider}:{model.model}"
+class Admitted:
+    """A request holding a slot; the summary it made, once made, teaches the estimate."""
 
-
-class SummaryTimes:
-    """A running estimate of seconds per summary for each model: its first time, then a mean
-    that weighs recent summaries most, so it follows a machine that gets busier."""
-
-    def __init__(self) -> None:
-        self._mean_s: dict[str, float] = {}
-
-    def estimate(self, model: ConnectedModel) -> float:
-        guess = FIRST_GUESS_S.get(model.provider, DEFAULT_FIRST_GUESS_S)
-        return self._mean_s.get(_key(model), guess)
-
-    def record(self, model: ConnectedModel, seconds: float) -> None:
-        key = _key(model)
-        mean = self._mean_s.get(key)
-        self._mean_s[key] = seconds if mean is None else mean + _SMOOTHING * (seconds - mean)
+    result: SummaryResult | None = None
 
 
 class Admission:
     """Decides, before a request queues, whether it can be served within its budget."""
 
-    def __init__(self, limiter: ConcurrencyLimiter, times: SummaryTimes | None = None) -> None:
+    def __init__(
+        self, limiter: ConcurrencyLimiter, estimates: SummaryEstimates | None = None
+    ) -> None:
         self.limiter = limiter
-        self.times = times or SummaryTimes()
+        self.estimates = estimates or SummaryEstimates()
         self._started: dict[str, list[float]] = {}  # monotonic start of each call in a slot
 
-    def estimate_s(self, model: ConnectedModel) -> float:
-        """Seconds a summary of ``model`` takes: the running mean, or more while a summary has
-        already been running longer than that (a machine that just got slower)."""
+    def estimate_s(self, model: ConnectedModel, article_chars: int | None = None) -> float:
+        """Seconds a summary of ``model`` takes (of ``article_chars``, else a typical article):
+        the estimate from measured speeds, or more while a summary has already been running
+        longer than that (a machine that just got slower)."""
         now = time.monotonic()
-        longest = max((now - t for t in self._started.get(_key(model), ())), default=0.0)
-        return max(self.times.estimate(model), longest)
+        longest = max((now - t for t in self._started.get(model_key(model), ())), default=0.0)
+        return max(self.estimates.estimate(model, article_chars), longest)
 
     def expected_wait_s(self, model: ConnectedModel) -> float:
         """Seconds until a newcomer for ``model`` would get a slot: 0 while one is free."""
@@ -91,40 +81,61 @@ class Admission:
             return 0.0
         return ahead * self.estimate_s(model) / limiter.max_in_flight
 
-    @contextlib.asynccontextmanager
-    async def slot(self, model: ConnectedModel, deadline: float) -> AsyncIterator[None]:
-        """Hold a model slot for the block, or raise ``Overloaded`` at once when waiting for one
-        would overrun ``deadline`` (on the event loop's clock) or the queue is full."""
-        each = self.estimate_s(model)
-        wait = self.expected_wait_s(model)
-        left = deadline - asyncio.get_running_loop().time()
+    def _refusal(self, model: ConnectedModel, each: float, wait: float, left: float) -> None:
+        """Raise ``OverBudget`` or ``Overloaded`` if the request cannot be served in time."""
+        if each > left and self.estimates.measured(model):
+            metrics.refused("cannot_fit")
+            raise OverBudget(
+                f"a summary of this article is expected to take about {each:.0f} s on this "
+                f"server, over the {max(left, 0):.0f} s left of the request's budget "
+                "(CONCORD_API__REQUEST_TIMEOUT_S); send a shorter article or use a faster model"
+            )
         if wait > 0 and self.limiter.waiting >= self.limiter.max_queue:
             reason = f"{self.limiter.waiting} requests are waiting (CONCORD_API__MAX_QUEUE)"
+            metrics.refused("queue_full")
         elif wait > 0 and wait + each > left:
             reason = (
                 f"a summary would start in about {wait:.0f} s and take about {each:.0f} s, over "
                 f"the {max(left, 0):.0f} s left of this request's budget"
             )
+            metrics.refused("over_budget")
         else:
-            reason = ""
-        if reason:
-            retry_after = max(1, math.ceil(wait))
-            raise Overloaded(
-                f"the server is busy: {reason}; retry in {retry_after} s", retry_after=retry_after
-            )
+            return
+        retry_after = max(1, math.ceil(wait))
+        raise Overloaded(
+            f"the server is busy: {reason}; retry in {retry_after} s", retry_after=retry_after
+        )
+
+    @contextlib.asynccontextmanager
+    async def slot(
+        self, model: ConnectedModel, deadline: float, article_chars: int | None = None
+    ) -> AsyncIterator[Admitted]:
+        """Hold a model slot for the block, or raise at once: ``Overloaded`` (429) when waiting
+        for one would overrun ``deadline`` (on the event loop's clock) or the queue is full,
+        ``OverBudget`` (503) when the summary alone is expected to overrun it. Set the yielded
+        ``Admitted.result`` to the summary made, so its tokens refine the estimate."""
+        each = self.estimate_s(model, article_chars)
+        wait = self.expected_wait_s(model)
+        self._refusal(model, each, wait, deadline - asyncio.get_running_loop().time())
+        metrics.admitted()
+        note_estimate(wait + each)
+        chars = article_chars or 0
+        admitted = Admitted()
         async with self.limiter.slot():
             started = time.monotonic()
-            running = self._started.setdefault(_key(model), [])
+            running = self._started.setdefault(model_key(model), [])
             running.append(started)
             try:
-                yield
+                with listening(self.estimates.speeds):
+                    yield admitted
             except BaseException:
                 # Cut short (the request's budget ran out, the provider failed): the time it had
                 # taken is a lower bound, worth learning only when it says "slower than thought".
-                if (took := time.monotonic() - started) > self.times.estimate(model):
-                    self.times.record(model, took)
+                if (took := time.monotonic() - started) > self.estimates.estimate(model, chars):
+                    self.estimates.record(model, chars, took)
                 raise
             else:
-                self.times.record(model, time.monotonic() - started)
+                took = time.monotonic() - started
+                self.estimates.record(model, chars, took, admitted.result)
             finally:
                 running.remove(started)

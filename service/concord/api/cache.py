@@ -11,6 +11,7 @@ from collections import OrderedDict
 from typing import NamedTuple
 
 from concord.article import Article
+from concord.observability import metrics
 from concord.prompts import PromptTemplate
 from concord.providers.connection import ConnectedModel
 from concord.schema import GroundingPolicy, SummaryResult, schema_hash
@@ -59,6 +60,7 @@ class SummaryCache:
     def get(self, key: CacheKey) -> SummaryResult | None:
         """The stored result marked ``meta.cached``, or None."""
         result = self._entries.get(key)
+        metrics.cache_lookup("memory", hit=result is not None)
         if result is None:
             return None
         self._entries.move_to_end(key)

@@ -23,6 +23,7 @@ from litestar.plugins.problem_details import (
 )
 
 from concord.errors import TYPE_BASE, ConcordError
+from concord.observability.request_ids import current_request_id
 from concord.redact import redact
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,12 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _with_request_id(extra: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """``extra`` plus the member ``request_id``: what a client quotes when it reports a fault."""
+    request_id = current_request_id()
+    return {**(extra or {}), "request_id": request_id} if request_id else extra or None
+
+
 def concord_problem(error: ConcordError) -> ProblemDetailsException:
     """A Concord error as a problem document: type, title, status, detail and its extras."""
     if error.status >= 500:
@@ -109,7 +116,7 @@ def concord_problem(error: ConcordError) -> ProblemDetailsException:
         detail=redact(error.detail),
         status_code=error.status,
         headers=error.headers or None,
-        extra=_clean(error.extra) or None,
+        extra=_with_request_id(_clean(error.extra)),
         type_=error.type_uri,
         title=error.title,
     )
@@ -123,6 +130,7 @@ def http_problem(exc: HTTPException) -> ProblemDetailsException:
         detail=redact(str(exc.detail)),
         status_code=status,
         headers=exc.headers,
+        extra=_with_request_id(),
         type_=TYPE_BASE + slug,
         title=HTTPStatus(status).phrase,
     )
@@ -140,6 +148,7 @@ def unexpected_problem(exc: Exception) -> ProblemDetailsException:
     return ProblemDetailsException(
         detail="an unexpected error occurred; it has been logged",
         status_code=500,
+        extra=_with_request_id(),
         type_=TYPE_BASE + "internal",
         title="Internal error",
     )

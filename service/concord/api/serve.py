@@ -68,7 +68,7 @@ def app_from_environment() -> Litestar:
     """The factory each Granian worker calls: settings from the environment, logging set up."""
     _stop_with_main_process()
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     return create_app(settings)
 
 
@@ -111,7 +111,7 @@ def check_port_free(host: str, port: int) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     # Fail in milliseconds on a typo, a missing key or a taken port, before any model loads.
     parse_model_id(settings.model)
     load_prompt(settings.prompt_version, settings.prompts_dir)

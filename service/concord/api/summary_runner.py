@@ -22,10 +22,12 @@ from concord.api.model_clients import ModelPool
 from concord.api.problems import RequestInvalid, RequestTimeout
 from concord.api.step_relay import StepRelay
 from concord.article import Article
+from concord.observability import metrics
 from concord.pipeline import PipelineOptions, summarise
 from concord.progress import ProgressCallback
 from concord.prompts import PromptTemplate, load_prompt
 from concord.providers.connection import ConnectedModel
+from concord.providers.warmup import warm_up
 from concord.schema import SummaryResult
 from concord.settings import Settings
 from concord.shared.state import SharedState, shared_key
@@ -63,6 +65,7 @@ class SummaryRunner:
             global_slots=self.shared.slots if self.shared else None,
         )
         self.admission = Admission(self.limiter)
+        metrics.watch_slots(self.limiter)
         self.in_flight: InFlight[SummaryResult] = InFlight()
         self.relays: dict[CacheKey, StepRelay] = {}  # progress of the work in flight, by key
         self.options = PipelineOptions.from_settings(settings)
@@ -72,6 +75,8 @@ class SummaryRunner:
         for version in {self.settings.prompt_version, *self.settings.api.allowed_prompt_versions}:
             load_prompt(version, self.settings.prompts_dir)
         await self.models.start()
+        if self.models.default.provider == "local":  # the embedded model: time it before use
+            await warm_up(self.models.default, self.admission.estimates.speeds)
 
     async def close(self) -> None:
         await self.models.close()
@@ -87,6 +92,7 @@ class SummaryRunner:
         prompt = self._prompt(job.prompt_version)
         return ResolvedJob(job.article, prompt, await self._model(job.provider))
 
+    @metrics.count_summaries
     async def run_resolved(
         self, job: ResolvedJob, on_progress: ProgressCallback | None = None
     ) -> SummaryResult:
@@ -117,10 +123,11 @@ class SummaryRunner:
         self, key: CacheKey, job: ResolvedJob, relay: StepRelay, deadline: float
     ) -> SummaryResult:
         async def call_model() -> SummaryResult:
-            async with self.admission.slot(job.model, deadline):
-                return await summarise(
+            async with self.admission.slot(job.model, deadline, len(job.article.text)) as slot:
+                slot.result = await summarise(
                     job.article, job.model, job.prompt, self.options, on_progress=relay
                 )
+                return slot.result
 
         try:
             if self.shared is None:
@@ -129,7 +136,9 @@ class SummaryRunner:
                 # Another replica's answer (cached, or its call for the same key) comes without
                 # its steps: the relay's listeners hear none, only the summary at the end.
                 name = shared_key(key)
-                if (hit := await self.shared.cached(name)) is not None:
+                hit = await self.shared.cached(name)
+                metrics.cache_lookup("shared", hit=hit is not None)
+                if hit is not None:
                     self.cache.put(key, hit)
                     return mark_cached(hit)
                 result, elsewhere = await self.shared.once(name, call_model)

@@ -75,7 +75,7 @@ async def _run(
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     items = read_corpus(args.input)
     ledger = Ledger(args.output)
     try:

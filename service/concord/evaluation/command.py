@@ -22,6 +22,7 @@ from concord.evaluation.cases import Case, load_cases
 from concord.evaluation.cassettes import CassetteLibrary, read_metadata
 from concord.evaluation.freshness import check_fresh
 from concord.evaluation.report_html import render_html
+from concord.evaluation.report_junit import write_junit
 from concord.evaluation.report_terminal import render_table
 from concord.evaluation.results import CaseRun, EvalRun
 from concord.prompts import PromptTemplate, load_prompt
@@ -69,6 +70,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="default: ./evals/baseline.json",
     )
     paths.add_argument("--reports-dir", type=Path, default=Path("reports"))
+    paths.add_argument(
+        "--junit",
+        type=Path,
+        metavar="FILE",
+        help="also write JUnit XML (one test case per case and model) for a CI dashboard",
+    )
 
 
 def _target(model_id: str, provider: str | None = None) -> Target:
@@ -121,7 +128,7 @@ def _progress(run: CaseRun) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     library = CassetteLibrary(args.cassettes)
     cases = load_cases(args.cases, args.only)
     prompt = load_prompt(settings.prompt_version, settings.prompts_dir)
@@ -152,11 +159,14 @@ def run(args: argparse.Namespace) -> int:
     if args.update_baseline:
         write_baseline(result, args.baseline)
         print(f"baseline rewritten: {args.baseline}")
+    verdict = None
     if args.gate:
         if not args.baseline.is_file():
             raise ConfigurationError(f"no baseline at {args.baseline}: run --update-baseline")
         chosen = args.record or args.providers or args.model or args.provider
         verdict = gate(result, load_baseline(args.baseline), args.only, every_model=not chosen)
         print(verdict.render(args.baseline))
-        return 0 if verdict.passed else EXIT_GATE_FAILED
-    return 0
+    if args.junit is not None:
+        write_junit(args.junit, result, verdict)
+        print(f"JUnit XML: {args.junit}")
+    return EXIT_GATE_FAILED if verdict is not None and not verdict.passed else 0

@@ -20,6 +20,8 @@ from saq.types import Context
 from concord.api.summary_runner import SummaryJob, SummaryRunner
 from concord.article import check_article
 from concord.errors import ConcordError, Overloaded
+from concord.observability import tracing
+from concord.observability.request_ids import request_id_set
 from concord.records import problem_record, summary_record
 
 
@@ -37,8 +39,31 @@ async def summarise_article(
     source_url: str | None = None,
     provider: str | None = None,
     prompt_version: str | None = None,
+    request_id: str | None = None,
+    trace_context: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The SAQ task: a summary record, or a problem record."""
+    """The SAQ task: a summary record, or a problem record; logged under the submitting
+    request's id, traced as part of its trace."""
+    with request_id_set(request_id), tracing.continued(trace_context, "job summarise_article"):
+        return await _summarise(
+            ctx,
+            text=text,
+            title=title,
+            source_url=source_url,
+            provider=provider,
+            prompt_version=prompt_version,
+        )
+
+
+async def _summarise(
+    ctx: JobContext,
+    *,
+    text: str,
+    title: str | None,
+    source_url: str | None,
+    provider: str | None,
+    prompt_version: str | None,
+) -> dict[str, Any]:
     runner = ctx["runner"]
     job = ctx["job"]
     started = time.perf_counter()

@@ -14,6 +14,7 @@ import contextlib
 import logging
 from typing import cast
 
+from prometheus_client import start_http_server
 from pydantic import SecretStr
 from redis.exceptions import RedisError
 from saq import Worker
@@ -23,6 +24,7 @@ from concord.api.summary_runner import SummaryRunner
 from concord.errors import ConfigurationError
 from concord.jobs.queue import TASK, QueueUnavailable, open_queue
 from concord.jobs.task import JobContext, summarise_article
+from concord.observability.tracing import configure_tracing
 from concord.redact import configure_logging
 from concord.settings import Settings, get_settings
 from concord.shared.redis_link import shown_url
@@ -36,6 +38,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--concurrency", type=int, help="jobs at once (default: CONCORD_JOBS__CONCURRENCY, 4)"
+    )
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        help="serve this worker's Prometheus metrics at http://HOST:PORT/metrics (default: off)",
+    )
+    parser.add_argument(
+        "--metrics-host", default="127.0.0.1", help="address for --metrics-port (127.0.0.1)"
     )
 
 
@@ -77,7 +87,7 @@ async def _work(worker: Worker[JobContext]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     url = args.redis_url or (settings.redis_url.get_secret_value() if settings.redis_url else None)
     if url is None:
         raise ConfigurationError(
@@ -87,6 +97,9 @@ def run(args: argparse.Namespace) -> int:
         # The runner shares cache, lock and limit through the same Redis as the queue.
         settings = settings.model_copy(update={"redis_url": SecretStr(url)})
     concurrency = args.concurrency or settings.jobs.concurrency
+    configure_tracing()
+    if args.metrics_port is not None:
+        start_http_server(args.metrics_port, addr=args.metrics_host)
     log.warning("concord worker: %d job(s) at a time from %s", concurrency, shown_url(url))
     asyncio.run(_work(build_worker(settings, url, concurrency)))
     return 0

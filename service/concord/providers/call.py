@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import openai
+from opentelemetry.trace import Span
 
 from concord.errors import (
     ProviderError,
@@ -26,6 +27,8 @@ from concord.errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
+from concord.observability import tracing
+from concord.observability.model_calls import call_failed, call_succeeded
 from concord.providers.connection import ConnectedModel
 from concord.redact import redact
 from concord.schema import Usage
@@ -43,6 +46,8 @@ class Completion:
     usage: Usage
     calls: int  # HTTP calls it took, transient retries included
     cached_tokens: int = 0  # prompt tokens the server reused from its prompt cache
+    prefill_s: float | None = None  # time the server spent reading the prompt, if it says
+    generate_s: float | None = None  # ... and generating (llama.cpp's ``timings``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,18 +141,28 @@ async def call_model(
     if model.profile.extra_body:
         request["extra_body"] = model.profile.extra_body
 
+    base_url = str(model.client.base_url)
+    with tracing.model_call_span(model.provider, model.model, base_url, request) as span:
+        return await _call_with_retries(model, request, options, span)
+
+
+async def _call_with_retries(
+    model: ConnectedModel, request: dict[str, Any], options: CallOptions, span: Span
+) -> Completion:
     calls = 0
     while True:
         calls += 1
+        began = time.perf_counter()
         try:
             response = await model.client.chat.completions.create(**request)
         except json.JSONDecodeError:
             # openai lets this escape when a 200 says application/json but is not JSON
-            raise ProviderError(
-                "the model provider sent a malformed response", calls=calls
-            ) from None
+            malformed = ProviderError("the model provider sent a malformed response", calls=calls)
+            call_failed(model, malformed, time.perf_counter() - began, span)
+            raise malformed from None
         except openai.OpenAIError as exc:
             error = _translate(exc, calls)
+            call_failed(model, error, time.perf_counter() - began, span)
             if not _is_transient(exc) or calls > options.transient_retries:
                 raise error from None
             wait = retry_after_seconds(getattr(getattr(exc, "response", None), "headers", None))
@@ -160,12 +175,14 @@ async def call_model(
             await asyncio.sleep(wait)
             continue
         try:
-            return _completion(response, calls)
+            completion = _completion(response, calls)
         except (AttributeError, TypeError, IndexError):
             # e.g. a 200 whose body is not a chat completion at all
-            raise ProviderError(
-                "the model provider sent a malformed response", calls=calls
-            ) from None
+            malformed = ProviderError("the model provider sent a malformed response", calls=calls)
+            call_failed(model, malformed, time.perf_counter() - began, span)
+            raise malformed from None
+        call_succeeded(model, completion, time.perf_counter() - began, span)
+        return completion
 
 
 def _completion(response: Any, calls: int) -> Completion:
@@ -177,8 +194,9 @@ def _completion(response: Any, calls: int) -> Completion:
             total_tokens=response.usage.total_tokens or 0,
         )
     cached = _cached_tokens(response)
+    prefill_s, generate_s = _server_split(response)
     if not response.choices:
-        return Completion("", None, None, usage, calls, cached)
+        return Completion("", None, None, usage, calls, cached, prefill_s, generate_s)
     choice = response.choices[0]
     message = choice.message
     return Completion(
@@ -188,7 +206,20 @@ def _completion(response: Any, calls: int) -> Completion:
         usage=usage,
         calls=calls,
         cached_tokens=cached,
+        prefill_s=prefill_s,
+        generate_s=generate_s,
     )
+
+
+def _server_split(response: Any) -> tuple[float | None, float | None]:
+    """Seconds llama.cpp says it spent reading the prompt and generating (``timings``)."""
+    timings = (getattr(response, "model_extra", None) or {}).get("timings")
+    if not isinstance(timings, dict):
+        return None, None
+    prompt_ms, predicted_ms = timings.get("prompt_ms"), timings.get("predicted_ms")
+    if not isinstance(prompt_ms, int | float) or not isinstance(predicted_ms, int | float):
+        return None, None
+    return prompt_ms / 1000, predicted_ms / 1000
 
 
 def _cached_tokens(response: Any) -> int:

@@ -6,6 +6,7 @@ from litestar import get
 from litestar.di import NamedDependency
 
 from concord.api.summary_runner import SummaryRunner
+from concord.observability import metrics
 from concord.providers.readiness import check_ready
 
 
@@ -22,7 +23,12 @@ async def readyz(runner: NamedDependency[SummaryRunner]) -> dict[str, str]:
     ``shared_state`` says whether this replica shares cache and limits through Redis or, with no
     Redis configured or Redis unreachable, works from its own memory (still ready: it answers)."""
     model = runner.models.default
-    await check_ready(model)
+    try:
+        await check_ready(model)
+    except Exception:
+        metrics.model_up(model.provider, model.model, up=False)
+        raise
+    metrics.model_up(model.provider, model.model, up=True)
     ready = {"status": "ready", "provider": model.provider, "model": model.model}
     if runner.shared is None:
         return ready | {"shared_state": "memory"}

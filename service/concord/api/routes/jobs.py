@@ -24,6 +24,8 @@ from concord.api.routes.summaries import either
 from concord.api.summary_runner import SummaryRunner
 from concord.article import check_article
 from concord.jobs.queue import JobState, QueueUnavailable, job_outcome, job_state, new_job
+from concord.observability import tracing
+from concord.observability.request_ids import current_request_id
 
 
 class JobView(BaseModel):
@@ -32,6 +34,7 @@ class JobView(BaseModel):
     id: str
     state: JobState
     attempts: int = 0
+    request_id: str | None = Field(None, description="The X-Request-ID of the submitting request.")
     summary: dict[str, Any] | None = Field(None, description="The summary, once done.")
     meta: dict[str, Any] | None = Field(None, description="How it was made, once finished.")
     problem: dict[str, Any] | None = Field(None, description="RFC 9457 document, if failed.")
@@ -58,13 +61,16 @@ async def create_job(
     values = fields.model_dump() | {
         "provider": either("provider", fields.provider, provider),
         "prompt_version": either("prompt_version", fields.prompt_version, prompt_version),
+        # The worker logs under the submitter's request id and continues its trace.
+        "request_id": current_request_id(),
+        "trace_context": tracing.carrier() or None,
     }
     job = new_job(values, settings)
     try:
         await jobs.enqueue(job)
     except (RedisError, OSError):
         raise QueueUnavailable("the job queue (Redis) cannot be reached; retry later") from None
-    view = JobView(id=job.key, state="queued")
+    view = JobView(id=job.key, state="queued", request_id=current_request_id())
     return Response(view, status_code=202, headers={"Location": f"/v1/jobs/{job.key}"})
 
 
@@ -82,4 +88,10 @@ async def read_job(
     if job is None:
         raise NotFoundException(f"no job {job_id!r} (unknown, or finished too long ago)")
     outcome = job_outcome(job) or {}
-    return JobView(id=job.key, state=job_state(job), attempts=job.attempts, **outcome)
+    return JobView(
+        id=job.key,
+        state=job_state(job),
+        attempts=job.attempts,
+        request_id=(job.kwargs or {}).get("request_id"),
+        **outcome,
+    )
