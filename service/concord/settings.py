@@ -14,7 +14,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -33,40 +41,50 @@ def _key(*names: str) -> AliasChoices:
 class ApiSettings(BaseModel):
     """The HTTP service's own limits and switches (``CONCORD_API__*``)."""
 
+    model_config = ConfigDict(title="HTTP service")
+
     api_keys: list[SecretStr] = Field(
-        default_factory=list, description="Bearer tokens accepted; empty turns auth off."
+        default_factory=list,
+        description='Accepted bearer tokens, a JSON list (`["key1","key2"]`); empty turns auth '
+        "off.",
     )
     max_body_bytes: int | None = Field(
         None,
-        description="Largest JSON or text/plain request body accepted (413 above); default: "
-        "derived from CONCORD_MAX_ARTICLE_CHARS (see Settings.body_limit_bytes).",
+        description="Largest JSON or text/plain request body accepted, in bytes (413 above); "
+        "unset: derived from `CONCORD_MAX_ARTICLE_CHARS`.",
     )
     max_in_flight: int | None = Field(
         None,
-        description="Model calls running at once (default: CONCORD_LOCAL_PARALLEL for the "
-        "embedded model, else 4).",
+        description="Model calls running at once (unset: `CONCORD_LOCAL_PARALLEL` for the "
+        "embedded model, else 4); with Redis, across every replica and worker.",
     )
-    max_queue: int = Field(64, description="Requests waiting for a slot; beyond this, 429.")
+    max_queue: int = Field(64, description="Requests waiting for a slot; beyond this, 429 at once.")
     request_timeout_s: float = Field(
-        900.0, description="Per-request budget: queueing, every attempt and grounding."
+        900.0,
+        description="Whole-request budget: queueing, every attempt and grounding (504 above; "
+        "429 at once when the expected wait exceeds it).",
     )
     header_timeout_s: float = Field(
         10.0,
         gt=0,
-        description="Time a client has to send a request's head; also how long an idle "
+        description="Seconds a client has to send a request's head; also how long an idle "
         "kept-alive connection waits for the next request.",
     )
     body_timeout_s: float = Field(
-        30.0, gt=0, description="Time a client has to send the whole request body (408 above)."
+        30.0,
+        gt=0,
+        description="Seconds a client has to send the whole body (408 above, connection closed).",
     )
     cache_entries: int = Field(256, description="Cached summaries kept in memory (0 disables).")
     allowed_models: list[str] = Field(
         default_factory=list,
-        description="Model ids ('provider:model') a request may pick besides the default "
-        "(empty: none).",
+        description="Model ids (`provider:model`) a request may pick besides the default "
+        "(a JSON list; empty: none).",
     )
     allowed_prompt_versions: list[str] = Field(
-        default_factory=list, description="Prompt versions a request may pick (empty: none)."
+        default_factory=list,
+        description="Prompt versions a request may pick besides the default (a JSON list; "
+        "empty: none).",
     )
 
 
@@ -107,30 +125,42 @@ class SharedSettings(BaseModel):
     """How replicas share state through Redis (``CONCORD_SHARED__*``); unused without
     ``CONCORD_REDIS_URL``."""
 
-    cache_ttl_s: int = Field(86_400, description="How long a shared cached summary lives.")
+    model_config = ConfigDict(title="Shared state")
+
+    cache_ttl_s: int = Field(86_400, description="Seconds a shared cached summary lives.")
     lock_ttl_s: float = Field(
-        30.0, description="Expiry of the one-model-call lock; its holder renews it while alive."
+        30.0,
+        description="Expiry of the one-model-call lock and of a fleet-wide slot, in seconds; "
+        "their holder renews them while alive.",
     )
     retry_redis_s: float = Field(
-        5.0, description="After Redis fails, serve from memory this long before trying it again."
+        5.0,
+        description="After a Redis fault, seconds served from memory before Redis is tried again.",
     )
 
 
 class JobSettings(BaseModel):
     """The job queue (``CONCORD_JOBS__*``): SAQ on the Redis at ``CONCORD_REDIS_URL``."""
 
+    model_config = ConfigDict(title="Job queue")
+
     queue: str = Field("concord", description="Queue name; workers and clients must agree.")
     heartbeat_s: int = Field(
-        15, description="A running job silent this long is taken to be dead and retried."
+        15,
+        description="Seconds a running job may go without a heartbeat before it is taken to be "
+        "dead and retried elsewhere.",
     )
     retries: int = Field(3, ge=1, description="Attempts a job gets (a dead worker uses one).")
-    keep_s: int = Field(86_400, description="How long a finished job's result stays readable.")
-    sweep_s: int = Field(10, description="How often workers look for jobs of dead workers.")
-    concurrency: int = Field(4, ge=1, description="Jobs one worker runs at once.")
+    keep_s: int = Field(86_400, description="Seconds a finished job's outcome stays readable.")
+    sweep_s: int = Field(10, description="Seconds between two sweeps for the jobs of dead workers.")
+    concurrency: int = Field(
+        4, ge=1, description="Jobs one worker runs at once (`concord worker --concurrency`)."
+    )
 
 
 class Settings(BaseSettings):
-    """Concord's configuration. See the README's configuration reference for every field."""
+    """Concord's configuration. docs/configuration.md lists every field, generated from the
+    descriptions below (``make docs``)."""
 
     model_config = SettingsConfigDict(
         env_prefix="CONCORD_",
@@ -142,37 +172,73 @@ class Settings(BaseSettings):
 
     model: str = Field(
         "local",
-        description="Model id 'provider:model', or just 'provider' for the profile's default.",
+        description="Model id `provider:model`, or a profile name alone for its default model "
+        "(`local:gemma3-270m`: the second embedded model).",
     )
-    base_url: str | None = Field(None, description="Override the provider profile's base URL.")
-    api_key: SecretStr | None = Field(None, description="Override the profile's key variable.")
-    prompt_version: str = Field("summarise/v3", description="Prompt template 'name/version'.")
+    base_url: str | None = Field(
+        None, description="Override the provider profile's base URL (unset: the profile's)."
+    )
+    api_key: SecretStr | None = Field(
+        None, description="Override the provider profile's key variable."
+    )
+    prompt_version: str = Field(
+        "summarise/v3",
+        description="Prompt template `name/version` under `prompts/` (v1, v2: single-pass "
+        "quote prompts; v4: v3 without its verification call).",
+    )
     prompts_dir: Path | None = Field(
-        None, description="Where prompt files live (default: ./prompts or the installed copy)."
+        None,
+        description="Where prompt files live (unset: `./prompts` if there, else the copy "
+        "installed with the package).",
     )
-    max_attempts: int = Field(3, ge=1, le=10, description="Tries when output breaks the schema.")
+    max_attempts: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="Tries when the answer breaks the schema (the error is fed back each time).",
+    )
     transient_retries: int = Field(
-        2, ge=0, le=10, description="Extra tries after a 429/5xx/connection fault, with backoff."
+        2,
+        ge=0,
+        le=10,
+        description="Extra tries after a 429, 5xx or connection fault, with jittered "
+        "exponential backoff.",
     )
-    max_backoff_s: float = Field(20.0, description="Longest wait between transient retries.")
+    max_backoff_s: float = Field(
+        20.0,
+        description="Longest wait between those tries, in seconds; a longer `Retry-After` is "
+        "reported, not waited.",
+    )
     # A CPU-bound local model on a busy two-core machine can take minutes; the openai client's
     # own default is the same ten minutes.
-    timeout_s: float = Field(600.0, description="Timeout for one model call.")
-    temperature: float = 0.0
+    timeout_s: float = Field(
+        600.0, description="Timeout of one model call, in seconds (not retried)."
+    )
+    temperature: float = Field(0.0, description="Sampling temperature.")
     max_tokens: int = Field(1536, description="Cap on generated tokens per call.")
     grounding_policy: GroundingPolicy = Field(
-        "flag", description="'flag' keeps ungrounded items marked; 'strict' drops them."
+        "flag",
+        description="`flag` keeps items whose evidence was not found, marked `grounded: false`; "
+        "`strict` drops them.",
     )
-    fuzzy_threshold: float = Field(90.0, ge=0, le=100, description="Fuzzy quote match cut-off.")
+    fuzzy_threshold: float = Field(
+        90.0, ge=0, le=100, description="Fuzzy quote match cut-off (0–100), for quote prompts."
+    )
     max_article_chars: int = Field(
         100_000,
         ge=1,
         description="Longest article accepted, in characters (long features and transcripts "
         "included); the request body limit follows it.",
     )
-    local_threads: int | None = Field(None, description="CPU threads for the embedded model.")
+    local_threads: int | None = Field(
+        None, description="CPU threads for the embedded model (unset: the cores, at most 2)."
+    )
     local_parallel: int = Field(
-        1, ge=1, le=16, description="Requests the embedded model serves at once (its slots)."
+        1,
+        ge=1,
+        le=16,
+        description="Requests the embedded model serves at once (its slots, each with "
+        "`CONCORD_LOCAL_CONTEXT` tokens); the API's in-flight cap follows it.",
     )
     local_context: int = Field(
         32_768,
@@ -184,36 +250,49 @@ class Settings(BaseSettings):
     cache_dir: Path | None = Field(
         None,
         description="Where the embedded model's GGUF is assembled "
-        "(default: ${XDG_CACHE_HOME:-~/.cache}/concord/models).",
+        "(unset: `${XDG_CACHE_HOME:-~/.cache}/concord/models`).",
     )
-    log_level: str = "WARNING"
+    log_level: str = Field(
+        "WARNING",
+        description="Log level; logs are scrubbed of keys and never hold article text at INFO.",
+    )
     log_format: Literal["text", "json"] = Field(
-        "text", description="'json' writes one JSON object a log line (request id included)."
+        "text", description="`json` writes one JSON object a log line (request id included)."
     )
     log_article_text: bool = Field(False, description="Log article text at DEBUG (never at INFO).")
 
     # Provider keys, read from the variables each provider documents.
     openai_api_key: SecretStr | None = Field(
-        None, validation_alias=_key("CONCORD_OPENAI_API_KEY", "OPENAI_API_KEY", "openai_api_key")
+        None,
+        validation_alias=_key("CONCORD_OPENAI_API_KEY", "OPENAI_API_KEY", "openai_api_key"),
+        description="OpenAI's key (profile `openai`).",
     )
     azure_api_key: SecretStr | None = Field(
-        None, validation_alias=_key("AZURE_OPENAI_API_KEY", "azure_api_key")
+        None,
+        validation_alias=_key("AZURE_OPENAI_API_KEY", "azure_api_key"),
+        description="Azure OpenAI's key (profile `azure`).",
     )
     azure_endpoint: str | None = Field(
-        None, validation_alias=_key("AZURE_OPENAI_ENDPOINT", "azure_endpoint")
+        None,
+        validation_alias=_key("AZURE_OPENAI_ENDPOINT", "azure_endpoint"),
+        description="Azure OpenAI's endpoint; the base URL is `$AZURE_OPENAI_ENDPOINT/openai/v1/`.",
     )
     openrouter_api_key: SecretStr | None = Field(
-        None, validation_alias=_key("OPENROUTER_API_KEY", "openrouter_api_key")
+        None,
+        validation_alias=_key("OPENROUTER_API_KEY", "openrouter_api_key"),
+        description="OpenRouter's key (profile `openrouter`).",
     )
     vllm_api_key: SecretStr | None = Field(
-        None, validation_alias=_key("VLLM_API_KEY", "vllm_api_key")
+        None,
+        validation_alias=_key("VLLM_API_KEY", "vllm_api_key"),
+        description="A vLLM server's key, if it asks for one (profile `vllm`).",
     )
 
     api: ApiSettings = Field(default_factory=ApiSettings)
     redis_url: SecretStr | None = Field(
         None,
-        description="Redis shared by replicas and workers (cache, locks, limit, jobs); "
-        "unset: everything in this process's memory.",
+        description="Redis shared by replicas and workers (cache, one-call lock, in-flight "
+        "limit, jobs); unset: everything in this process's memory.",
     )
     shared: SharedSettings = Field(default_factory=SharedSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)

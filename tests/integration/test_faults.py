@@ -6,7 +6,7 @@ and checks the defined outcome: a 200 after retrying, or a problem document with
 ``type``, the ``calls`` made, ``Retry-After`` on 429, and nothing internal or secret in the
 body. Then the next request must succeed: no fault leaves the service broken.
 
-The README's "Errors" table is this matrix.
+The fault table of docs/http-api.md ("Errors") is this matrix.
 """
 
 from __future__ import annotations

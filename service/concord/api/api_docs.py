@@ -3,8 +3,9 @@
 Litestar's render plugins load their scripts from a CDN by default (Scalar as an unpinned
 ``@latest``), so on a machine without internet the docs page is blank, and whatever that URL
 serves tomorrow would run on this origin. Here the files come from the ``swagger-ui-py`` wheel
-pinned in ``pyproject.toml``, and the page starts Swagger UI from a script file rather than an
-inline one, so it runs under the same Content-Security-Policy as the rest of the app.
+(a dependency; ``constraints.txt`` fixes its version), and the page starts Swagger UI from a
+script file rather than an inline one, so it runs under the same Content-Security-Policy as
+the rest of the app.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ timeout for reading a request's head: a client sending its headers a byte at a t
 connection for ever. Granian's header-read timeout cuts it off, and also closes kept-alive
 connections left idle that long; the body deadline is the app's (see ``request_body``).
 Measured with the overhead benchmark in one interleaved run, Granian was also a little faster
-than uvicorn and Hypercorn (README, Benchmarks).
+than uvicorn and Hypercorn (docs/benchmarks.md).
 
 With the embedded model, this process starts it *before* listening, and every worker talks to
 that one server: a model that cannot start ends the command with one line naming the cause and
