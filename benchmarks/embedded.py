@@ -9,6 +9,9 @@ llama.cpp's own prompt and generation tokens/s from its ``timings`` (read passiv
 HTTP response, so the server's speed under each path is visible too).
 
 Cold start: ``concord summarise`` on the sample article in a fresh process, start to exit.
+
+The floor (``benchmarks/floor.py``): Concord's whole summary beside the one call a user would
+write instead, on three eval articles in one run, and the ideal between them.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 import httpx
 import httpx2
 
+from benchmarks import floor
 from benchmarks.context import Size, chat_request
 from benchmarks.processes import CONCORD
 from benchmarks.sample import ROOT, SAMPLE_PATH
@@ -192,6 +196,7 @@ async def run(size: Size) -> list[Row]:
         # llama.cpp's own clock moved with the end-to-end ratio: the server was slowed (another
         # process on the cores), not Concord; the verdict means nothing until a quieter rerun.
         failed += f"; llama.cpp itself ran {server_ratio:.2f}x as fast under Concord: contention"
+    floor_rows = await floor.rows()
     cold = _cold_starts(size.pick(1, 2))
     cold_walls = [r["wall_s"] for r in cold]
     return [
@@ -222,4 +227,5 @@ async def run(size: Size) -> list[Row]:
             f"max {max(cold_walls):.1f}); ok: {[r['ok'] for r in cold]}",
             detail={"runs": cold},
         ),
+        *floor_rows,
     ]

@@ -34,8 +34,8 @@ def test_without_a_summary_the_article_is_only_escaped() -> None:
 
 def test_cassettes_recorded_before_calls_was_named_so_still_replay_their_count() -> None:
     """Committed cassettes say ``attempts``; they are never edited, so the name stays readable."""
-    cassettes = Path(__file__).resolve().parents[2] / "evals" / "cassettes"
-    path = next(cassettes.glob("*/permit-refusal.yaml"))
+    history = Path(__file__).resolve().parents[2] / "evals" / "history" / "summarise-v3"
+    path = next(history.glob("*/permit-refusal.yaml"))
     recorded = yaml.safe_load(path.read_text())["concord"]["outcome"]
     assert "attempts" in recorded  # the old spelling, as committed
     outcome = Outcome.model_validate(recorded)

@@ -1,8 +1,9 @@
 """The CI gate: a committed baseline of scores, and the diff that turns a drop red.
 
 ``evals/baseline.json`` holds, per provider:model and per case, pass/fail for every expectation,
-the F1 of each field and the grounded share. ``concord eval --gate`` fails when a case that
-passed now fails, a passing expectation fails, or any score drops; in a run of every recorded
+the F1 of each field, the grounded share, and how many points were copied or unlisted.
+``concord eval --gate`` fails when a case that passed now fails, a passing expectation fails,
+any score drops, or more points are copied or unlisted than before; in a run of every recorded
 model, a model of the baseline that was not replayed fails it too. The baseline only changes
 through ``concord eval --update-baseline``, so every change to it shows up in review.
 """
@@ -27,6 +28,8 @@ def case_entry(run: CaseRun) -> dict[str, Any]:
         "expectations": {r.id: r.passed for r in score.expectations},
         "f1": {name: score.fields[name].f1 for name in FIELDS},
         "grounded_share": None if score.grounded_share is None else round(score.grounded_share, 4),
+        "copied": score.precision.copied,
+        "unlisted": score.precision.unlisted,
     }
 
 
@@ -97,6 +100,10 @@ def _compare_case(base: dict[str, Any], run: CaseRun) -> list[str]:
         is_f1 = now["f1"].get(name, 0.0)
         if is_f1 < was_f1 - _EPSILON:
             problems.append(f"{name} F1 {was_f1:.3f} → {is_f1:.3f}")
+    for name in ("copied", "unlisted"):  # precision is gated like recall: more is worse
+        was_count = base.get(name)
+        if was_count is not None and now[name] > was_count:
+            problems.append(f"{name} points {was_count} → {now[name]}")
     was_share, is_share = base.get("grounded_share"), now["grounded_share"]
     if was_share is not None and (is_share is None or is_share < was_share - _EPSILON):
         shown = "none" if is_share is None else f"{is_share:.0%}"

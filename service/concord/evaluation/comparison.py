@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from statistics import fmean
 
+from concord.evaluation.precision import PrecisionCounts, total
 from concord.evaluation.results import CaseRun, EvalRun
 from concord.evaluation.scoring import FIELDS
 
@@ -62,6 +63,11 @@ class ModelColumn:
             fmean(run.completion_tokens for run in counted),
         )
 
+    @property
+    def precision(self) -> PrecisionCounts:
+        """Points, copied and unlisted, summed over the recorded cases."""
+        return total(run.score.precision for run in self.runs)
+
     def case(self, case_id: str) -> CaseRun | None:
         return next((run for run in self.all_runs if run.case_id == case_id), None)
 
@@ -97,6 +103,10 @@ def _budget(column: ModelColumn) -> str:
     return ", ".join(budgets) or "-"
 
 
+def _counted(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({part / whole:.0%})" if whole else "0/0"
+
+
 def _tokens(column: ModelColumn) -> str:
     tokens = column.tokens_per_summary
     return "-" if tokens is None else f"{tokens[0]:.0f} + {tokens[1]:.0f}"
@@ -123,6 +133,8 @@ def comparison_rows(run: EvalRun) -> tuple[list[str], list[tuple[str, list[str]]
         *((f"{field} F1", [_number(c.mean_f1(field), 2) for c in cols]) for field in FIELDS),
         ("mean F1", [_number(c.mean_f1(), 2) for c in cols]),
         ("grounded share", [_share(c.grounded_share) for c in cols]),
+        ("copied points", [_counted(c.precision.copied, c.precision.points) for c in cols]),
+        ("unlisted points", [_counted(c.precision.unlisted, c.precision.points) for c in cols]),
         ("seconds per case", [_number(c.seconds_per_case, 1) for c in cols]),
         ("tokens per summary", [_tokens(c) for c in cols]),
     ]

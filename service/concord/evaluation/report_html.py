@@ -72,15 +72,17 @@ def _summary_table(run: EvalRun) -> str:
             for s in (r.score.fields[f] for f in FIELDS)
         )
         share = "–" if r.score.grounded_share is None else f"{r.score.grounded_share:.0%}"
+        counts = r.score.precision
         verdict = _PASSED if r.score.passed else _FAILED
         rows.append(
             f'<tr><td><a href="#{escape(_anchor(r), quote=True)}">{escape(r.case_id)}</a></td>'
             f"<td>{escape(r.model_id)}</td><td>{escape(r.prompt_version)}</td><td>{verdict}</td>"
-            f"{fields}<td>{share}</td></tr>"
+            f"{fields}<td>{share}</td><td>{counts.copied}/{counts.points}</td>"
+            f"<td>{counts.unlisted}/{counts.points}</td></tr>"
         )
     return (
         f"<table><tr><th>case</th><th>model</th><th>prompt</th><th>result</th>{head}"
-        f"<th>grounded</th></tr>{''.join(rows)}</table>"
+        f"<th>grounded</th><th>copied</th><th>unlisted</th></tr>{''.join(rows)}</table>"
     )
 
 

