@@ -209,7 +209,7 @@ async def summarise_by_sentences(
     """Run every pass over one article and assemble the summary."""
     steps = steps or StepClock(None)
     steps.started("sentences")
-    sentences = split_sentences(article.text)
+    sentences = split_sentences(article.text, join_titles=prompt.join_titles)
     screened = screen(article.text, sentences)
     index = SentenceIndex(tuple(screened.kept))
     withheld = [Withheld(start=s.start, end=s.end) for s in screened.withheld]

@@ -39,6 +39,8 @@ class PromptTemplate(BaseModel):
     kind: Literal["quotes", "sentences"] = "quotes"
     # Which model-facing pass schemas a sentences prompt asks for (schema.PASS_SCHEMAS).
     answer_schemas: Literal["cited", "lean"] = "cited"
+    # Keep a title ("Ms.", "Gen.") with the name after it when splitting sentences (v5 on).
+    join_titles: bool = False
     variables: list[str]
     system: str
     user: str
@@ -57,6 +59,8 @@ class PromptTemplate(BaseModel):
         parts = [self.system, self.user, self.format_instructions, self.repair]
         if self.answer_schemas != "cited":  # older prompts keep the hash they were recorded with
             parts.append(f"answer_schemas\x1f{self.answer_schemas}")
+        if self.join_titles:
+            parts.append("join_titles")
         parts += [f"{name}\x1f{text}" for name, text in sorted(self.passes.items())]
         return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:16]
 

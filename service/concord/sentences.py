@@ -31,18 +31,40 @@ class Sentence:
     text: str
 
 
-def split_sentences(article: str) -> list[Sentence]:
-    """Every sentence of ``article`` with exact offsets (``article[start:end] == text``)."""
+# Titles news puts before a name. sentencex ends a sentence after one when the sentence before
+# it ended just ahead ("… a regional bond. Ms. Ruiz said …" gave "Ms." alone); a piece that ends
+# in one is joined to the next piece of its line.
+_TITLE_END = re.compile(
+    r"(?<!\w)(?:Mr|Mrs|Ms|Mx|Dr|Gen|Sen|Rep|Gov|Lt|Col|Sgt|Capt|Cmdr|Adm|Maj|Prof|Rev|St|Fr|Hon|Pres)"
+    r"\.$"
+)
+
+
+def split_sentences(article: str, *, join_titles: bool = False) -> list[Sentence]:
+    """Every sentence of ``article`` with exact offsets (``article[start:end] == text``).
+
+    ``join_titles`` (prompts from summarise/v5 on) keeps a title such as "Ms." or "Gen." with
+    the name after it; older prompts keep the split they were recorded with.
+    """
     spans: list[tuple[int, int]] = []
     for line in _LINE.finditer(article):
         cursor = line.start()
+        joined_from: int | None = None
         for piece in segment("en", line.group()):
             at = article.find(piece, cursor, line.end())
             if at < 0:  # the segmenter changed the text: fall back to the rest of the line
-                spans.append((cursor, line.end()))
+                spans.append((joined_from if joined_from is not None else cursor, line.end()))
+                joined_from = None
                 break
-            spans.append((at, at + len(piece)))
+            start = joined_from if joined_from is not None else at
             cursor = at + len(piece)
+            if join_titles and _TITLE_END.search(piece.rstrip()) and cursor < line.end():
+                joined_from = start
+                continue
+            joined_from = None
+            spans.append((start, cursor))
+        if joined_from is not None:
+            spans.append((joined_from, cursor))
     sentences: list[Sentence] = []
     for span_start, span_end in spans:
         text = article[span_start:span_end]

@@ -80,3 +80,29 @@ def test_the_model_sees_shown_sentences_numbered_without_gaps() -> None:
         index.check([3, 9, 1])
     (gamma,) = index.cited([2])
     assert (gamma.text, gamma.number) == ("Gamma left.", 3)  # the user sees its article number
+
+
+TITLED = (
+    "The sea wall proved harder. Mr. Okonkwo wants a wall paid for by a regional bond. Ms. Ruiz "
+    "said the region could not take on that much debt.\nDr. Berg disagreed, and Gen. Kowalczyk "
+    "left. Sen. Marsh, Rep. Lee, Gov. Ortiz and Lt. Col. Hart spoke. Prof. Ng met Sgt. Oduya at "
+    "St. Anne's. Mrs. Dale agreed."
+)
+
+
+def test_a_title_stays_with_its_name_at_a_sentence_start_and_mid_sentence() -> None:
+    joined = split_sentences(TITLED, join_titles=True)
+    assert [s.text for s in joined] == [
+        "The sea wall proved harder.",
+        "Mr. Okonkwo wants a wall paid for by a regional bond.",
+        "Ms. Ruiz said the region could not take on that much debt.",
+        "Dr. Berg disagreed, and Gen. Kowalczyk left.",
+        "Sen. Marsh, Rep. Lee, Gov. Ortiz and Lt. Col. Hart spoke.",
+        "Prof. Ng met Sgt. Oduya at St. Anne's.",
+        "Mrs. Dale agreed.",
+    ]
+    assert all(TITLED[s.start : s.end] == s.text for s in joined)
+
+
+def test_prompts_before_v5_keep_the_split_they_were_recorded_with() -> None:
+    assert "Ms." in [s.text for s in split_sentences(TITLED)]  # sentencex's own split
