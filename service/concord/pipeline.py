@@ -22,7 +22,7 @@ from concord.prompts import PromptTemplate, load_prompt
 from concord.providers.call import CallOptions
 from concord.providers.connection import ConnectedModel, connect
 from concord.providers.profiles import parse_model_id
-from concord.schema import GroundingPolicy, Meta, SummaryResult, schema_hash
+from concord.schema import GroundingPolicy, Meta, SummaryResult
 from concord.settings import Settings
 from concord.structured_output import request_summary
 
@@ -127,7 +127,7 @@ async def summarise(
         model=model.model,
         prompt_version=prompt.id,
         prompt_hash=prompt.content_hash,
-        schema_hash=schema_hash(prompt.kind),
+        schema_hash=prompt.schema_hash,
         calls=calls,
         usage=usage,
         latency_ms=round((time.perf_counter() - started) * 1000, 1),

@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from concord.errors import PromptError
+from concord.schema import schema_hash
 
 SHIPPED_PROMPTS: Traversable = files("concord") / "prompt_templates"
 
@@ -55,6 +56,11 @@ class PromptTemplate(BaseModel):
         parts = [self.system, self.user, self.format_instructions, self.repair]
         parts += [f"{name}\x1f{text}" for name, text in sorted(self.passes.items())]
         return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:16]
+
+    @property
+    def schema_hash(self) -> str:
+        """Hash of the output schemas this prompt asks for (its kind's, its passes')."""
+        return schema_hash(self.kind, self.passes)
 
     def render(self, **values: str) -> list[dict[str, str]]:
         """Render the system and user messages; every declared variable must be given."""

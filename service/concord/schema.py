@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from functools import cache
 from typing import Any, Literal
 
@@ -130,18 +131,30 @@ def model_json_schema(output: type[BaseModel] = ModelSummary) -> dict[str, Any]:
     return output.model_json_schema()
 
 
-@cache
-def schema_hash(kind: PromptKind = "quotes") -> str:
-    """A short, stable hash of the model-facing schema(s) of one kind of prompt.
+def prompt_outputs(kind: PromptKind, passes: Iterable[str]) -> tuple[type[BaseModel], ...]:
+    """The model-facing output classes a prompt asks for: ``ModelSummary`` for a quote prompt
+    (v1, v2), else the output of each of its ``passes``, in ``PASS_OUTPUTS`` order."""
+    if kind == "quotes":
+        return (ModelSummary,)
+    names = set(passes)
+    return tuple(output for name, output in PASS_OUTPUTS.items() if name in names)
 
-    Quote prompts (v1, v2) use ``ModelSummary``; sentence-cited prompts (v3) use the pass
-    schemas. Cassettes and caches are keyed on it, so a schema change means re-recording.
+
+def schema_hash(kind: PromptKind, passes: Iterable[str]) -> str:
+    """A short, stable hash of the model-facing schema(s) one prompt asks for.
+
+    No default on purpose: the kind and the passes come from the prompt in use
+    (``PromptTemplate.schema_hash``), so a change to any schema that prompt sends changes the
+    hash. Caches and cassettes are keyed on it, so a schema change means a miss and re-recording.
     """
-    outputs = [ModelSummary] if kind == "quotes" else list(PASS_OUTPUTS.values())
+    return _hash_of(prompt_outputs(kind, passes), listed=kind == "sentences")
+
+
+@cache
+def _hash_of(outputs: tuple[type[BaseModel], ...], *, listed: bool) -> str:
     schemas = [model_json_schema(output) for output in outputs]
-    canonical = json.dumps(
-        schemas if kind == "sentences" else schemas[0], sort_keys=True, separators=(",", ":")
-    )
+    # A quote prompt's hash is of its one schema, a sentence-cited one's of the list.
+    canonical = json.dumps(schemas if listed else schemas[0], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from concord.article import Article
 from concord.prompts import PromptTemplate
 from concord.providers.connection import ConnectedModel
-from concord.schema import GroundingPolicy, SummaryResult, schema_hash
+from concord.schema import GroundingPolicy, SummaryResult
 from concord.settings import Settings
 
 
@@ -40,7 +40,7 @@ def cache_key(
         prompt_hash=prompt.content_hash,
         provider=model.provider,
         model=model.model,
-        schema_hash=schema_hash(),
+        schema_hash=prompt.schema_hash,
         grounding_policy=settings.grounding_policy,
         fuzzy_threshold=settings.fuzzy_threshold,
     )
