@@ -33,6 +33,14 @@ SINGLE_PASS = "summary"
 # What the prompt the service runs when nothing is configured is called.
 DEFAULT_PROMPT: str = Settings.model_fields["prompt_version"].default
 
+_UKRAINE: dict[str, Any] = {
+    "topic": "Ukraine",
+    "positions": [
+        {"party": "John Kerry", "position": "Divided from Russia over Ukraine."},
+        {"party": "Sergei Lavrov", "position": "Divided from the US over Ukraine."},
+    ],
+}
+
 QUOTES_SUMMARY: dict[str, Any] = {
     "participants": [
         {
@@ -49,7 +57,7 @@ QUOTES_SUMMARY: dict[str, Any] = {
             "quotes": ["increase cooperation between intelligence services on Isis"],
         }
     ],
-    "disagreements": [],
+    "disagreements": [_UKRAINE | {"quotes": ["despite divisions over Ukraine"]}],
 }
 
 CITED_PASSES: dict[str, dict[str, Any]] = {
@@ -78,9 +86,10 @@ CITED_PASSES: dict[str, dict[str, Any]] = {
             }
         ]
     },
-    "disagreements": {"disagreements": []},
-    # One candidate (the agreement above), confirmed.
-    "verification": {"checks": [{"candidate": 1, "shown": True}]},
+    "disagreements": {"disagreements": [_UKRAINE | {"sentences": [1]}]},
+    # Two candidates (the agreement, then the disagreement), both confirmed; each also has a
+    # cue in its sentence ("agreed", "divisions"), so prompts with no verification keep them.
+    "verification": {"checks": [{"candidate": 1, "shown": True}, {"candidate": 2, "shown": True}]},
 }
 
 _OUTPUTS: dict[str, type[BaseModel]] = {SINGLE_PASS: ModelSummary, **PASS_OUTPUTS}
@@ -88,7 +97,9 @@ _OUTPUTS: dict[str, type[BaseModel]] = {SINGLE_PASS: ModelSummary, **PASS_OUTPUT
 
 def checked(answers: Mapping[str, Any]) -> dict[str, Any]:
     """``answers`` with each one validated against its pass's real output class."""
-    return {name: _OUTPUTS[name].model_validate(value).model_dump() for name, value in answers.items()}
+    return {
+        name: _OUTPUTS[name].model_validate(value).model_dump() for name, value in answers.items()
+    }
 
 
 DEFAULT_ANSWERS: dict[str, Any] = checked({SINGLE_PASS: QUOTES_SUMMARY, **CITED_PASSES})
@@ -121,7 +132,7 @@ def answer_text(name: str, answers: Mapping[str, Any] = DEFAULT_ANSWERS) -> str:
 
 def calls_per_summary(prompt_id: str = DEFAULT_PROMPT) -> int:
     """Model calls one summary of ``ARTICLE`` takes with ``DEFAULT_ANSWERS``: one per pass
-    (the answers leave one candidate, so a verification pass runs if the prompt has one)."""
+    (the answers leave candidates, so a verification pass runs if the prompt has one)."""
     return len(load_prompt(prompt_id).passes) or 1
 
 

@@ -131,7 +131,13 @@ class Trickle(_ReplyBase):
 Reply: TypeAlias = (
     CompletionReply
     | PassAnswer
-    | EmptyChoices | HttpError | InvalidJSONBody | ResetMidBody | Hang | Huge | Trickle
+    | EmptyChoices
+    | HttpError
+    | InvalidJSONBody
+    | ResetMidBody
+    | Hang
+    | Huge
+    | Trickle
 )
 
 

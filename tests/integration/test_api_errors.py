@@ -8,14 +8,21 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ARTICLE, ClientFactory, assert_problem, valid_answer
 from tests.fakes.credentials import sk
 from tests.fakes.openai_server import (
-    Completion,
+    CompletionReply,
     FakeOpenAIServer,
     Hang,
     HttpError,
     closed_port_url,
+)
+from tests.support.api import (
+    ARTICLE,
+    CALLS,
+    ClientFactory,
+    assert_problem,
+    valid_answer,
+    valid_summary,
 )
 
 problem = assert_problem
@@ -114,7 +121,7 @@ async def test_choices_off_the_allowed_lists_are_422(
 async def test_local_queue_full_is_429_with_retry_after(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer
 ) -> None:
-    fake_openai.default = valid_answer(delay=0.5)
+    fake_openai.enqueue(*valid_summary(delay=0.5))
     async with api_client(concurrent=True, api={"max_in_flight": 1, "max_queue": 0}) as client:
         first, second = await asyncio.gather(
             client.post("/v1/summaries", json={"text": ARTICLE}),
@@ -125,7 +132,7 @@ async def test_local_queue_full_is_429_with_retry_after(
     refused = first if first.status_code == 429 else second
     assert_problem(refused, 429, "overloaded")
     assert int(refused.headers["retry-after"]) >= 1
-    assert len(fake_openai.requests) == 1
+    assert len(fake_openai.requests) == CALLS
 
 
 async def test_provider_rate_limit_is_429_with_its_retry_after(
@@ -142,7 +149,7 @@ async def test_provider_rate_limit_is_429_with_its_retry_after(
 async def test_output_still_invalid_after_retries_is_502(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer
 ) -> None:
-    fake_openai.enqueue(*[Completion("this is not JSON")] * 3)
+    fake_openai.enqueue(*[CompletionReply("this is not JSON")] * 3)
     async with api_client(max_attempts=3) as client:
         response = await client.post("/v1/summaries", json={"text": ARTICLE})
     body = assert_problem(response, 502, "output-invalid")
@@ -168,7 +175,7 @@ async def test_provider_timeout_is_504(
 async def test_request_timeout_is_504(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer
 ) -> None:
-    fake_openai.enqueue(valid_answer(delay=2))
+    fake_openai.enqueue(valid_answer(delay=2))  # the first pass outlasts the request's budget
     async with api_client(api={"request_timeout_s": 0.3}) as client:
         response = await client.post("/v1/summaries", json={"text": ARTICLE})
     assert "0.3 s" in assert_problem(response, 504, "request-timeout")["detail"]

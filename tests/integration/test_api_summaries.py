@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from concord.settings import Settings
-from tests.conftest import ARTICLE, ClientFactory, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.support.api import ARTICLE, CALLS, ClientFactory, valid_summary
 
 
 async def test_json_body_gives_the_cli_document(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer
 ) -> None:
-    fake_openai.enqueue(valid_answer())
+    fake_openai.enqueue(*valid_summary())
     async with api_client() as client:
         response = await client.post("/v1/summaries", json={"text": ARTICLE, "title": "Talks"})
     assert response.status_code == 200, response.text
@@ -19,14 +19,14 @@ async def test_json_body_gives_the_cli_document(
     assert body["summary"]["participants"][0]["name"] == "John Kerry"
     assert body["summary"]["participants"][0]["evidence"][0]["grounded"] is True
     meta = body["meta"]
-    assert (meta["provider"], meta["model"], meta["calls"]) == ("llamacpp", "fake-model", 1)
+    assert (meta["provider"], meta["model"], meta["calls"]) == ("llamacpp", "fake-model", CALLS)
     assert meta["prompt_version"] == Settings().prompt_version
     assert meta["cached"] is False
     assert "Title: Talks" in fake_openai.requests[0].body["messages"][1]["content"]
 
 
 async def test_plain_text_body(api_client: ClientFactory, fake_openai: FakeOpenAIServer) -> None:
-    fake_openai.enqueue(valid_answer())
+    fake_openai.enqueue(*valid_summary())
     async with api_client() as client:
         response = await client.post(
             "/v1/summaries",
@@ -40,7 +40,7 @@ async def test_plain_text_body(api_client: ClientFactory, fake_openai: FakeOpenA
 async def test_allowed_provider_is_connected_on_demand(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer
 ) -> None:
-    fake_openai.enqueue(valid_answer(), valid_answer())
+    fake_openai.enqueue(*valid_summary(), *valid_summary())
     async with api_client(api={"allowed_models": ["llamacpp:other-model"]}) as client:
         in_query = await client.post(
             "/v1/summaries?provider=llamacpp:other-model", json={"text": ARTICLE}
@@ -50,7 +50,7 @@ async def test_allowed_provider_is_connected_on_demand(
         )
     assert in_query.status_code == in_body.status_code == 200, in_query.text
     assert in_query.json()["meta"]["model"] == "other-model"
-    assert [r.body["model"] for r in fake_openai.requests] == ["other-model", "other-model"]
+    assert [r.body["model"] for r in fake_openai.requests] == ["other-model"] * 2 * CALLS
 
 
 async def test_openapi_documents_the_endpoint_and_its_problems(api_client: ClientFactory) -> None:

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 
 from concord.prompts import load_prompt
-from tests.fakes.openai_server import Completion, FakeOpenAIServer
-from tests.integration.test_pipeline import ARTICLE, VALID
+from tests.fakes.openai_server import FakeOpenAIServer
 from tests.shipped_evals import BASELINE_PATH, CASES_DIR, CASSETTES_DIR
+from tests.support.api import ARTICLE, valid_summary
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 # What a wheel is built from: the files of the project's shape that packaging reads.
@@ -141,12 +141,11 @@ def test_version_and_the_package_come_from_the_venv(installed: Installed, elsewh
 def test_summarise_on_the_fake_provider(
     installed: Installed, elsewhere: Path, fake_openai: FakeOpenAIServer
 ) -> None:
-    fake_openai.enqueue(Completion.json(VALID))
+    fake_openai.enqueue(*valid_summary())
     (elsewhere / "article.txt").write_text(ARTICLE, encoding="utf-8")
     env = _clean_env(
         CONCORD_MODEL="llamacpp:fake-model",
         CONCORD_BASE_URL=fake_openai.base_url,
-        CONCORD_PROMPT_VERSION="summarise/v2",  # the fake answers in v2's single-pass schema
         CONCORD_CONFIG=str(elsewhere / "absent.toml"),
     )
 

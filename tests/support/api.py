@@ -38,7 +38,7 @@ def valid_summary(*, delay: float = 0.0) -> tuple[PassAnswer, ...]:
     ``delay`` holds back the first call only, so a slow summary is slow by ``delay`` whatever
     the number of passes.
     """
-    return (PassAnswer(delay=delay),) + tuple(PassAnswer() for _ in range(CALLS - 1))
+    return (PassAnswer(delay=delay), *(PassAnswer() for _ in range(CALLS - 1)))
 
 
 def fake_settings(
