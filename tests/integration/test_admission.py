@@ -9,10 +9,10 @@ import contextlib
 
 import httpx
 
-from concord.api.admission import Admission, SummaryTimes, slot_count
-from concord.api.limiter import ConcurrencyLimiter
 from concord.providers.connection import ConnectedModel
 from concord.providers.profiles import PROFILES
+from concord.serving.admission import Admission, SummaryTimes, slot_count
+from concord.serving.limiter import ConcurrencyLimiter
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.support.api import (
     ARTICLE,

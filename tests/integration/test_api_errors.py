@@ -188,7 +188,7 @@ async def test_unexpected_failure_is_a_generic_500_logged_redacted(
     async def crash(*_: object, **__: object) -> None:
         raise RuntimeError(f"boom with key {sk('abcdefghijklmnop1234')}")
 
-    monkeypatch.setattr("concord.api.summary_runner.summarise", crash)
+    monkeypatch.setattr("concord.serving.summary_runner.summarise", crash)
     async with api_client() as client:
         with caplog.at_level(logging.ERROR, logger="concord.api.problems"):
             response = await client.post("/v1/summaries", json={"text": ARTICLE})

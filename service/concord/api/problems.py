@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import traceback
 from http import HTTPStatus
-from typing import Any
 
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.problem_details import (
@@ -22,7 +21,8 @@ from litestar.plugins.problem_details import (
     ProblemDetailsPlugin,
 )
 
-from concord.errors import TYPE_BASE, ConcordError
+from concord.errors import TYPE_BASE, ConcordError, RequestInvalid
+from concord.records import problem_document
 from concord.redact import redact
 
 log = logging.getLogger(__name__)
@@ -54,14 +54,6 @@ class UnsupportedMediaType(ConcordError):
     slug = "unsupported-media-type"
 
 
-class RequestInvalid(ConcordError):
-    """The request's fields have the wrong names or types, or ask for something not allowed."""
-
-    status = 422
-    title = "Invalid request"
-    slug = "validation"
-
-
 class Unauthorized(ConcordError):
     status = 401
     title = "Unauthorized"
@@ -79,39 +71,22 @@ class Unauthorized(ConcordError):
         return {"WWW-Authenticate": challenge}
 
 
-class RequestTimeout(ConcordError):
-    """The whole request (queueing and model time) outran ``settings.api.request_timeout_s``."""
-
-    status = 504
-    title = "Request timeout"
-    slug = "request-timeout"
-
-
 _HTTP_SLUGS = {404: "not-found", 405: "method-not-allowed", 413: "body-too-large"}
 
 
-def _clean(value: Any) -> Any:
-    """Redact strings anywhere in an ``extra`` value before it leaves the process."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, list | tuple):
-        return [_clean(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _clean(item) for key, item in value.items()}
-    return value
-
-
 def concord_problem(error: ConcordError) -> ProblemDetailsException:
-    """A Concord error as a problem document: type, title, status, detail and its extras."""
+    """A Concord error as a problem document: ``records.problem_document``'s, with headers."""
     if error.status >= 500:
         log.warning("%s: %s", error.title, redact(error.detail))
+    document = problem_document(error)
+    fields = {name: document.pop(name) for name in ("type", "title", "status", "detail")}
     return ProblemDetailsException(
-        detail=redact(error.detail),
-        status_code=error.status,
+        detail=fields["detail"],
+        status_code=fields["status"],
         headers=error.headers or None,
-        extra=_clean(error.extra) or None,
-        type_=error.type_uri,
-        title=error.title,
+        extra=document or None,
+        type_=fields["type"],
+        title=fields["title"],
     )
 
 
@@ -130,7 +105,7 @@ def http_problem(exc: HTTPException) -> ProblemDetailsException:
 
 def validation_problem(exc: ValidationException) -> ProblemDetailsException:
     """Litestar's parameter validation (query strings) reported like our own 422s."""
-    return concord_problem(RequestInvalid(str(exc.detail), errors=_clean(exc.extra)))
+    return concord_problem(RequestInvalid(str(exc.detail), errors=exc.extra))
 
 
 def unexpected_problem(exc: Exception) -> ProblemDetailsException:

@@ -19,10 +19,10 @@ from concord.api.problems import (
     BodyTimeout,
     BodyTooLarge,
     MalformedJson,
-    RequestInvalid,
     UnsupportedMediaType,
 )
 from concord.article import decode_article_bytes
+from concord.errors import RequestInvalid
 
 
 class SummaryRequest(BaseModel):

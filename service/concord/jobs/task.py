@@ -17,10 +17,10 @@ from typing import Any
 from saq import Job
 from saq.types import Context
 
-from concord.api.summary_runner import SummaryJob, SummaryRunner
 from concord.article import check_article
 from concord.errors import ConcordError, Overloaded
 from concord.records import problem_record, summary_record
+from concord.serving.summary_runner import SummaryJob, SummaryRunner
 
 
 class JobContext(Context, total=False):

@@ -20,9 +20,9 @@ from saq.queue.redis import RedisQueue
 from concord.api.openapi import SummariseOperation
 from concord.api.request_body import parse_summary_request, read_body
 from concord.api.routes.summaries import either
-from concord.api.summary_runner import SummaryRunner
 from concord.article import check_article
 from concord.jobs.queue import JobState, QueueUnavailable, job_outcome, job_state, new_job
+from concord.serving.summary_runner import SummaryRunner
 
 
 class JobView(BaseModel):

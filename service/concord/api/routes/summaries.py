@@ -11,12 +11,12 @@ from litestar.params import QueryParameter
 from litestar.response import ServerSentEvent
 
 from concord.api.openapi import SUMMARY_RESPONSES, SummariseOperation
-from concord.api.problems import RequestInvalid
 from concord.api.request_body import parse_summary_request, read_body
 from concord.api.summary_events import summary_events, wants_events
-from concord.api.summary_runner import SummaryJob, SummaryRunner
 from concord.article import check_article
+from concord.errors import RequestInvalid
 from concord.schema import SummaryResult
+from concord.serving.summary_runner import SummaryJob, SummaryRunner
 
 
 @post(

@@ -14,19 +14,19 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from concord.api.admission import Admission, slot_count
-from concord.api.cache import CacheKey, SummaryCache, cache_key, mark_cached
-from concord.api.coalesce import InFlight
-from concord.api.limiter import ConcurrencyLimiter
-from concord.api.model_clients import ModelPool
-from concord.api.problems import RequestInvalid, RequestTimeout
-from concord.api.step_relay import StepRelay
 from concord.article import Article
+from concord.errors import RequestInvalid, RequestTimeout
 from concord.pipeline import PipelineOptions, summarise
 from concord.progress import ProgressCallback
 from concord.prompts import PromptTemplate, load_prompt
 from concord.providers.connection import ConnectedModel
 from concord.schema import SummaryResult
+from concord.serving.admission import Admission, slot_count
+from concord.serving.cache import CacheKey, SummaryCache, cache_key, mark_cached
+from concord.serving.coalesce import InFlight
+from concord.serving.limiter import ConcurrencyLimiter
+from concord.serving.model_pool import ModelPool
+from concord.serving.step_relay import StepRelay
 from concord.settings import Settings
 from concord.shared.state import SharedState, shared_key
 
@@ -56,7 +56,7 @@ class SummaryRunner:
         self.settings = settings
         self.models = ModelPool(settings)
         self.cache = SummaryCache(settings.api.cache_entries)
-        self.shared = SharedState.from_settings(settings)
+        self.shared = SharedState.from_settings(settings, slot_count(settings))
         self.limiter = ConcurrencyLimiter(
             slot_count(settings),
             settings.api.max_queue,

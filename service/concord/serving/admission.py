@@ -22,10 +22,10 @@ import math
 import time
 from collections.abc import AsyncIterator
 
-from concord.api.limiter import ConcurrencyLimiter
 from concord.errors import Overloaded
 from concord.providers.connection import ConnectedModel
 from concord.providers.profiles import parse_model_id
+from concord.serving.limiter import ConcurrencyLimiter
 from concord.settings import Settings
 
 _SMOOTHING = 0.2  # weight of the newest summary in the running mean

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from concord.article import decode_article_bytes
-from concord.cli_progress import terminal_progress, wants_progress
+from concord.cli.progress import terminal_progress, wants_progress
 from concord.errors import InvalidArticle
 from concord.pipeline import summarise_text
 from concord.redact import configure_logging

@@ -18,7 +18,7 @@ from concord.batch.ledger import Ledger
 from concord.batch.local import run_local
 from concord.batch.queued import run_queued
 from concord.batch.report import BatchView, Tally
-from concord.cli_summarise import settings_from_args
+from concord.cli.summarise import settings_from_args
 from concord.providers.profiles import parse_model_id
 from concord.redact import configure_logging
 from concord.settings import Settings
