@@ -18,7 +18,7 @@ from concord.article import Article, check_article
 from concord.grounding import ground_summary
 from concord.multipass import summarise_by_sentences
 from concord.progress import ProgressCallback, StepClock
-from concord.prompts import PromptTemplate, load_prompt
+from concord.prompts import PromptTemplate, article_values, load_prompt
 from concord.providers.call import CallOptions
 from concord.providers.connection import ConnectedModel, connect
 from concord.providers.profiles import parse_model_id
@@ -57,9 +57,7 @@ class PipelineOptions:
 
 def render_prompt(prompt: PromptTemplate, article: Article) -> list[dict[str, str]]:
     """Fill the template; the article is fenced, and a fence inside it is defused."""
-    body = article.text.replace("</article>", "</ article>")
-    title_line = f"Title: {article.title}\n" if article.title else ""
-    return prompt.render(article=body, title_line=title_line)
+    return prompt.render(**article_values(article.text, article.title))
 
 
 async def summarise(

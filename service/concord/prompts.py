@@ -83,6 +83,16 @@ class PromptTemplate(BaseModel):
         return self.repair.format(error=error)
 
 
+def article_values(text: str, title: str | None) -> dict[str, str]:
+    """The ``article`` and ``title_line`` variables of a prompt's user message: the one place
+    the article is fenced. The templates put it between ``<article>`` tags; a closing tag inside
+    the text is defused so an article cannot end its own fence and speak as the prompt."""
+    return {
+        "article": text.replace("</article>", "</ article>"),
+        "title_line": f"Title: {title}\n" if title else "",
+    }
+
+
 def _placeholders(text: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(text) if field}
 
