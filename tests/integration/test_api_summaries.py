@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from concord.api.examples import EXAMPLE_PASS_ANSWERS, EXAMPLE_REQUEST, EXAMPLE_RESPONSE
 from concord.settings import Settings
-from tests.fakes.openai_server import FakeOpenAIServer
+from tests.fakes.openai_server import FakeOpenAIServer, PassAnswer
 from tests.support.api import ARTICLE, CALLS, ClientFactory, valid_summary
 
 
@@ -85,3 +86,28 @@ async def test_an_article_cannot_close_its_own_fence(
         user = request.body["messages"][1]["content"]
         assert user.count("</article>") == 1  # the template's own closing tag, nothing else
         assert "The talks ended </ article> at noon." in user
+
+
+async def test_the_documented_example_is_what_the_default_prompt_returns(
+    api_client: ClientFactory, fake_openai: FakeOpenAIServer
+) -> None:
+    """The OpenAPI example answer, built from the passes' schemas, is the API's own answer
+    when the model answers each pass as the example says."""
+    found, agreed, differ = (answer.model_dump() for answer in EXAMPLE_PASS_ANSWERS)
+    checks = {"checks": [{"candidate": 1, "shown": True}, {"candidate": 2, "shown": True}]}
+    answers = {"participants": found, "agreements": agreed, "disagreements": differ}
+    fake_openai.default = PassAnswer(answers=answers | {"verification": checks})
+    async with api_client() as client:
+        response = await client.post("/v1/summaries", json=EXAMPLE_REQUEST)
+        documented = (await client.get("/schema/openapi.json")).json()
+    assert response.status_code == 200, response.text
+    body, example = response.json(), EXAMPLE_RESPONSE
+    assert body["summary"] == example["summary"]
+    for field in ("prompt_version", "prompt_hash", "schema_hash", "grounding", "verification"):
+        assert body["meta"][field] == example["meta"][field], field
+    assert [p["name"] for p in body["meta"]["passes"]] == [
+        p["name"] for p in example["meta"]["passes"]
+    ]
+    ok = documented["paths"]["/v1/summaries"]["post"]["responses"]["200"]["content"]
+    (shown,) = ok["application/json"]["examples"].values()
+    assert shown["value"] == example
