@@ -116,7 +116,7 @@ class Settings(BaseSettings):
         2, ge=0, le=10, description="Extra tries after a 429/5xx/connection fault, with backoff."
     )
     max_backoff_s: float = Field(20.0, description="Longest wait between transient retries.")
-    # A CPU-bound local model on a busy two-core machine can take minutes; the openai client's
+    # A CPU-bound embedded model on a busy two-core machine can take minutes; the openai client's
     # own default is the same ten minutes.
     timeout_s: float = Field(600.0, description="Timeout for one model call.")
     temperature: float = 0.0

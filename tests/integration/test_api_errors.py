@@ -106,7 +106,11 @@ async def test_text_body_that_is_not_utf8_is_422(api_client: ClientFactory) -> N
 
 @pytest.mark.parametrize(
     ("query", "named"),
-    [("provider=openai:gpt-4o", "provider"), ("prompt_version=summarise/v9", "prompt_version")],
+    [
+        ("model=openai:gpt-4o", "model"),
+        ("provider=openai:gpt-4o", "model"),  # the field's older name
+        ("prompt_version=summarise/v9", "prompt_version"),
+    ],
 )
 async def test_choices_off_the_allowed_lists_are_422(
     api_client: ClientFactory, query: str, named: str

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from concord.api.examples import EXAMPLE_PASS_ANSWERS, EXAMPLE_REQUEST, EXAMPLE_RESPONSE
 from concord.settings import Settings
 from tests.fakes.openai_server import FakeOpenAIServer, PassAnswer
-from tests.support.api import ARTICLE, CALLS, ClientFactory, valid_summary
+from tests.support.api import ARTICLE, CALLS, ClientFactory, assert_problem, valid_summary
 
 
 async def test_json_body_gives_the_cli_document(
@@ -38,20 +40,33 @@ async def test_plain_text_body(api_client: ClientFactory, fake_openai: FakeOpenA
     assert response.json()["summary"]["agreements"][0]["grounded"] is True
 
 
-async def test_allowed_provider_is_connected_on_demand(
-    api_client: ClientFactory, fake_openai: FakeOpenAIServer
+@pytest.mark.parametrize("field", ["model", "provider"])  # provider: the field's older name
+async def test_an_allowed_model_is_connected_on_demand(
+    api_client: ClientFactory, fake_openai: FakeOpenAIServer, field: str
 ) -> None:
     fake_openai.enqueue(*valid_summary(), *valid_summary())
     async with api_client(api={"allowed_models": ["llamacpp:other-model"]}) as client:
         in_query = await client.post(
-            "/v1/summaries?provider=llamacpp:other-model", json={"text": ARTICLE}
+            f"/v1/summaries?{field}=llamacpp:other-model", json={"text": ARTICLE}
         )
         in_body = await client.post(
-            "/v1/summaries", json={"text": ARTICLE + " ", "provider": "llamacpp:other-model"}
+            "/v1/summaries", json={"text": ARTICLE + " ", field: "llamacpp:other-model"}
         )
     assert in_query.status_code == in_body.status_code == 200, in_query.text
     assert in_query.json()["meta"]["model"] == "other-model"
     assert [r.body["model"] for r in fake_openai.requests] == ["other-model"] * 2 * CALLS
+
+
+async def test_model_and_provider_that_disagree_are_a_422(api_client: ClientFactory) -> None:
+    async with api_client(api={"allowed_models": ["llamacpp:other-model"]}) as client:
+        both = await client.post(
+            "/v1/summaries?provider=llamacpp:fake-model",
+            json={"text": ARTICLE, "model": "llamacpp:other-model"},
+        )
+    assert (
+        "model differs between the body and the query string"
+        in (assert_problem(both, 422, "validation")["detail"])
+    )
 
 
 async def test_openapi_documents_the_endpoint_and_its_problems(api_client: ClientFactory) -> None:

@@ -18,7 +18,9 @@ from concord.settings import Settings, load_settings
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", help="article file (UTF-8 text), or - to read standard input")
-    parser.add_argument("--provider", help="provider profile, e.g. openai, ollama, local")
+    parser.add_argument(
+        "--provider", help="provider profile, e.g. openai, ollama, or local (the embedded model)"
+    )
     parser.add_argument("--model", help="model id 'provider:model' or a model name")
     parser.add_argument("--prompt-version", help="prompt template, e.g. summarise/v3")
     parser.add_argument("--title", help="the article's headline, if it is not in the text")

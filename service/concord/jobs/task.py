@@ -35,10 +35,12 @@ async def summarise_article(
     text: str,
     title: str | None = None,
     source_url: str | None = None,
-    provider: str | None = None,
+    model: str | None = None,
     prompt_version: str | None = None,
+    provider: str | None = None,
 ) -> dict[str, Any]:
-    """The SAQ task: a summary record, or a problem record."""
+    """The SAQ task: a summary record, or a problem record. ``provider`` is ``model`` as jobs
+    queued before the field was renamed carry it."""
     runner = ctx["runner"]
     job = ctx["job"]
     started = time.perf_counter()
@@ -48,7 +50,7 @@ async def summarise_article(
             text, max_chars=runner.settings.max_article_chars, title=title, source_url=source_url
         )
         result = await runner.run(
-            SummaryJob(article, provider=provider, prompt_version=prompt_version)
+            SummaryJob(article, model=model or provider, prompt_version=prompt_version)
         )
         return summary_record(result)
     except Overloaded:

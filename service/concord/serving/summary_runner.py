@@ -36,7 +36,7 @@ class SummaryJob:
     """A checked article and what the request asked for (None: the server's defaults)."""
 
     article: Article
-    provider: str | None = None
+    model: str | None = None  # a model id, 'provider:model'
     prompt_version: str | None = None
 
 
@@ -85,7 +85,7 @@ class SummaryRunner:
     async def resolve(self, job: SummaryJob) -> ResolvedJob:
         """Check the job's choices against the allowed lists; raises ``RequestInvalid``."""
         prompt = self._prompt(job.prompt_version)
-        return ResolvedJob(job.article, prompt, await self._model(job.provider))
+        return ResolvedJob(job.article, prompt, await self._model(job.model))
 
     async def run_resolved(
         self, job: ResolvedJob, on_progress: ProgressCallback | None = None
@@ -158,14 +158,14 @@ class SummaryRunner:
             raise RequestInvalid(_not_allowed("prompt_version", version, [default, *allowed]))
         return load_prompt(version or default, self.settings.prompts_dir)
 
-    async def _model(self, provider: str | None) -> ConnectedModel:
+    async def _model(self, model_id: str | None) -> ConnectedModel:
         default = self.settings.model
         allowed = self.settings.api.allowed_models
-        if provider is None or provider == default:
+        if model_id is None or model_id == default:
             return self.models.default
-        if provider not in allowed:
-            raise RequestInvalid(_not_allowed("provider", provider, [default, *allowed]))
-        return await self.models.get(provider)
+        if model_id not in allowed:
+            raise RequestInvalid(_not_allowed("model", model_id, [default, *allowed]))
+        return await self.models.get(model_id)
 
 
 def _not_allowed(field: str, value: str, allowed: list[str]) -> str:

@@ -38,11 +38,12 @@ class JobView(BaseModel):
 
 @post("/jobs", status_code=202, summary="Submit a summary job", tags=["jobs"],
       operation_class=SummariseOperation)  # fmt: skip
-async def create_job(
+async def create_job(  # noqa: PLR0917 - Litestar passes each parameter by name
     request: Request[Any, Any, Any],
     runner: NamedDependency[SummaryRunner],
     jobs: NamedDependency[RedisQueue],
-    provider: Annotated[str | None, QueryParameter(description="A model id.")] = None,
+    model: Annotated[str | None, QueryParameter(description="A model id.")] = None,
+    provider: Annotated[str | None, QueryParameter(description="Another name for `model`.")] = None,
     prompt_version: Annotated[str | None, QueryParameter(description="A prompt version.")] = None,
 ) -> Response[JobView]:
     """Queue the article in the body (same body as ``POST /v1/summaries``); answer 202 with the
@@ -53,7 +54,7 @@ async def create_job(
     fields = parse_summary_request(media_type, options, body)
     check_article(fields.text, max_chars=settings.max_article_chars, title=fields.title)
     values = fields.model_dump() | {
-        "provider": either("provider", fields.provider, provider),
+        "model": either("model", fields.model, either("model", model, provider)),
         "prompt_version": either("prompt_version", fields.prompt_version, prompt_version),
     }
     job = new_job(values, settings)
