@@ -209,7 +209,7 @@ class Settings(BaseSettings):
         description="Longest wait between those tries, in seconds; a longer `Retry-After` is "
         "reported, not waited.",
     )
-    # A CPU-bound local model on a busy two-core machine can take minutes; the openai client's
+    # A CPU-bound embedded model on a busy two-core machine can take minutes; the openai client's
     # own default is the same ten minutes.
     timeout_s: float = Field(
         600.0, description="Timeout of one model call, in seconds (not retried)."

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ClientFactory, assert_problem, valid_answer
+from tests.support.api import ClientFactory, assert_problem, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.fakes.page_server import Page, PageServer, Redirect, saved_page
 

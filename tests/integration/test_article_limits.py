@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from concord.settings import Settings
-from tests.conftest import ARTICLE, ClientFactory, assert_problem, valid_answer
+from tests.support.api import ARTICLE, ClientFactory, assert_problem, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.integration.test_cli import _concord, _env
 

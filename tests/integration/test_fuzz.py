@@ -30,8 +30,8 @@ from schemathesis.python import asgi
 from schemathesis.schemas import APIOperation, BaseSchema
 
 from concord.api import create_app
-from tests.conftest import fake_settings, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.support.api import fake_settings, valid_answer
 
 CHECKS = [
     not_a_server_error,

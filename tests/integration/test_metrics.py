@@ -8,7 +8,7 @@ import asyncio
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import ARTICLE, ClientFactory, valid_answer
+from tests.support.api import ARTICLE, ClientFactory, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from concord.redact import configure_logging
-from tests.conftest import ARTICLE, ClientFactory, assert_problem, valid_answer
+from tests.support.api import ARTICLE, ClientFactory, assert_problem, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer, HttpError
 
 

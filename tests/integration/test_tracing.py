@@ -14,11 +14,11 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from saq import Job
 
-from concord.api.summary_runner import SummaryRunner
 from concord.jobs.queue import TASK
 from concord.jobs.task import JobContext, summarise_article
 from concord.observability import tracing
-from tests.conftest import ARTICLE, ClientFactory, fake_settings, valid_answer
+from concord.serving.summary_runner import SummaryRunner
+from tests.support.api import ARTICLE, ClientFactory, fake_settings, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
 
 
