@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.support.api import ClientFactory, assert_problem, valid_summary
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.fakes.page_server import Page, PageServer, Redirect, saved_page
+from tests.support.api import ClientFactory, assert_problem, valid_summary
 
 NEWS = saved_page("news-article.html")
 PRIVATE_OK = {"fetch": {"allow_private": True}}  # the page server is on loopback

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 from concord.settings import Settings
-from tests.support.api import ARTICLE, ClientFactory, assert_problem, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.integration.test_cli import _concord, _env
+from tests.support.api import ARTICLE, ClientFactory, assert_problem, valid_answer
 
 LIMIT = 100_000
 

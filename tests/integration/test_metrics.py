@@ -8,8 +8,8 @@ import asyncio
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support.api import ARTICLE, ClientFactory, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.support.api import ARTICLE, ClientFactory, valid_answer
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 

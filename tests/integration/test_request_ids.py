@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 
 from concord.redact import configure_logging
-from tests.support.api import ARTICLE, ClientFactory, assert_problem, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer, HttpError
+from tests.support.api import ARTICLE, ClientFactory, assert_problem, valid_answer
 
 
 @pytest.fixture

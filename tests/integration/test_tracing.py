@@ -18,8 +18,8 @@ from concord.jobs.queue import TASK
 from concord.jobs.task import JobContext, summarise_article
 from concord.observability import tracing
 from concord.serving.summary_runner import SummaryRunner
-from tests.support.api import ARTICLE, ClientFactory, fake_settings, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.support.api import ARTICLE, ClientFactory, fake_settings, valid_answer
 
 
 @pytest.fixture
