@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from concord.errors import TYPE_BASE
+from concord.prompts import load_prompt
 from concord.settings import ApiSettings, Settings
 from tests.fakes.answers import ARTICLE, CALLS, DEFAULT_PROMPT
 from tests.fakes.openai_server import PassAnswer
@@ -17,6 +18,7 @@ __all__ = [
     "ARTICLE",
     "CALLS",
     "DEFAULT_PROMPT",
+    "PASSES",
     "ClientFactory",
     "assert_problem",
     "fake_settings",
@@ -24,21 +26,32 @@ __all__ = [
     "valid_summary",
 ]
 
+PASSES: tuple[str, ...] = tuple(load_prompt(DEFAULT_PROMPT).passes)
+"""The default prompt's passes, in order: each is a pipeline step of its own and one model call
+(after a ``sentences`` step that numbers the article, before ``grounding``)."""
+
 ClientFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
-def valid_answer(*, delay: float = 0.0) -> PassAnswer:
-    """One model call's valid answer, to whichever pass asks; grounded in ``ARTICLE``."""
-    return PassAnswer(delay=delay)
+def valid_answer(*, delay: float = 0.0, usage: tuple[int, int] = (10, 20)) -> PassAnswer:
+    """One model call's valid answer, to whichever pass asks; grounded in ``ARTICLE``.
+
+    ``usage`` is the (prompt, completion) token count the call reports.
+    """
+    return PassAnswer(delay=delay, usage=usage)
 
 
-def valid_summary(*, delay: float = 0.0) -> tuple[PassAnswer, ...]:
+def valid_summary(
+    *, delay: float = 0.0, usage: tuple[int, int] = (10, 20)
+) -> tuple[PassAnswer, ...]:
     """The replies of one whole summary of ``ARTICLE`` with the default prompt: one per call.
 
     ``delay`` holds back the first call only, so a slow summary is slow by ``delay`` whatever
-    the number of passes.
+    the number of passes; ``usage`` is what each call reports, so a summary reports ``CALLS``
+    times it.
     """
-    return (PassAnswer(delay=delay), *(PassAnswer() for _ in range(CALLS - 1)))
+    first = PassAnswer(delay=delay, usage=usage)
+    return (first, *(PassAnswer(usage=usage) for _ in range(CALLS - 1)))
 
 
 def fake_settings(
