@@ -99,6 +99,7 @@ class FetchSettings(BaseModel):
     )
     allow_networks: list[str] = Field(
         default_factory=list,
+        examples=[["10.20.0.0/16"]],
         description="Addresses or CIDR networks fetched whatever their kind, e.g. "
         "'10.20.0.0/16' (also lifts the link-local and metadata refusal for them).",
     )
