@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from concord.api.examples import EXAMPLE_PASS_ANSWERS, EXAMPLE_REQUEST, EXAMPLE_RESPONSE
+from concord.api.examples import (
+    EXAMPLE_PASS_ANSWERS,
+    EXAMPLE_REQUEST,
+    EXAMPLE_RESPONSE,
+    EXAMPLE_URL_RESPONSE,
+)
 from concord.settings import Settings
 from tests.fakes.openai_server import FakeOpenAIServer, PassAnswer
 from tests.support.api import ARTICLE, CALLS, ClientFactory, assert_problem, valid_summary
@@ -134,5 +139,6 @@ async def test_the_documented_example_is_what_the_default_prompt_returns(
         p["name"] for p in example["meta"]["passes"]
     ]
     ok = documented["paths"]["/v1/summaries"]["post"]["responses"]["200"]["content"]
-    (shown,) = ok["application/json"]["examples"].values()
-    assert shown["value"] == example
+    # The text request's answer, then the same answer as a fetched page's (issue 19).
+    shown = [entry["value"] for entry in ok["application/json"]["examples"].values()]
+    assert shown == [example, EXAMPLE_URL_RESPONSE]
