@@ -24,7 +24,8 @@ from concord.providers.connection import ConnectedModel
 from concord.providers.profiles import PROFILES
 from concord.schema import PASS_OUTPUTS, ParticipantsPass
 from concord.settings import Settings
-from tests.fakes.openai_server import FakeOpenAIServer
+from tests.fakes.answers import DEFAULT_ANSWERS
+from tests.fakes.openai_server import FakeOpenAIServer, PassAnswer
 from tests.shipped_evals import CASES_DIR, CASSETTES_DIR
 from tests.support.api import ARTICLE, CALLS, DEFAULT_PROMPT, ClientFactory, valid_summary
 
@@ -39,10 +40,16 @@ def change_a_pass_schema(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(PASS_OUTPUTS, "participants", ParticipantsPassWithNotes)
 
 
+# The fake's answers once the participants pass asks for notes: what that later model would say.
+WITH_NOTES = DEFAULT_ANSWERS | {
+    "participants": DEFAULT_ANSWERS["participants"] | {"notes": "Both spoke in Paris."}
+}
+
+
 async def test_a_changed_pass_schema_misses_the_cache(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake_openai.enqueue(*valid_summary(), *valid_summary())
+    fake_openai.enqueue(*valid_summary(), *(PassAnswer(answers=WITH_NOTES) for _ in range(CALLS)))
     async with api_client() as client:
         first = await client.post("/v1/summaries", json={"text": ARTICLE})
         again = await client.post("/v1/summaries", json={"text": ARTICLE})
