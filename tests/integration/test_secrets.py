@@ -169,10 +169,12 @@ async def test_real_server_stderr_holds_no_secret(
     _secrets_were_sent(fake_openai)
     _assert_clean(log, "the server's stderr")
     _assert_clean(rejected.text, "an error response")
-    # The failure was logged, at WARNING, with the provider's words and its secrets redacted.
+    # The failure was logged, at WARNING, under its request's id, with the provider's words and
+    # its secrets redacted.
     logged = (
-        "WARNING concord.api.problems: Provider error: the model provider rejected the request "
-        "(401): Incorrect API key provided: [REDACTED] for organization [REDACTED]\n"
+        f"WARNING concord.api.problems [{rejected.headers['x-request-id']}]: Provider error: the "
+        "model provider rejected the request (401): Incorrect API key provided: [REDACTED] for "
+        "organization [REDACTED]\n"
     )
     assert logged in log, log[-2000:]
     assert (MARKER in log) is article_logged, log[-2000:]
