@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import cast
 
 import pytest
 from annotated_types import Le
@@ -163,7 +164,7 @@ def _sample(field: FieldInfo) -> str:
         return "true" if default is False else "false"
     if "int" in shown or "float" in shown:
         above = int(default or 1) + 1
-        ceilings = [bound.le for bound in field.metadata if isinstance(bound, Le)]
+        ceilings = [cast("float", bound.le) for bound in field.metadata if isinstance(bound, Le)]
         return str(above if all(above <= ceiling for ceiling in ceilings) else above - 2)
     return "/tmp/sample"  # str, Path, SecretStr: a path suits all three
 
