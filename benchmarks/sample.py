@@ -6,15 +6,17 @@ pipeline does real grounding work (exact matches) on every request, as it would 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from tests.fakes.answers import DEFAULT_ANSWERS, SINGLE_PASS, answer_text, checked
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PATH = ROOT / "evals" / "cases" / "kerry-lavrov" / "article.txt"
 # The profile the stub impersonates: json_schema + llama.cpp sampling extras, like ``local``.
 STUB_MODEL_ID = "llamacpp:bench-model"
-# The stub answers every call with MODEL_SUMMARY: a single-pass prompt's answer.
+# The prompt the benchmarks run. The stub answers every pass of every prompt (ANSWERS); the
+# single-pass v2 keeps one model call per summary, so the numbers measure Concord, not passes.
 STUB_PROMPT_VERSION = "summarise/v2"
 
 _KERRY = (
@@ -82,13 +84,18 @@ MODEL_SUMMARY: dict[str, Any] = {
 }
 
 
+# What the stub answers, by pass: the summary above for single-pass prompts, the tests' cited
+# answers (sentences 1 and 2, which the sample has) for every pass of the others.
+ANSWERS: dict[str, Any] = checked({**DEFAULT_ANSWERS, SINGLE_PASS: MODEL_SUMMARY})
+
+
 def article_text() -> str:
     return SAMPLE_PATH.read_text(encoding="utf-8")
 
 
 def summary_content() -> str:
-    """The completion content the stub returns: the summary as compact JSON."""
-    return json.dumps(MODEL_SUMMARY, separators=(",", ":"))
+    """The completion content of a single-pass answer: the summary as compact JSON."""
+    return answer_text(SINGLE_PASS, ANSWERS)
 
 
 def varied_article(text: str, n: int) -> str:

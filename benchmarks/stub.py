@@ -1,10 +1,10 @@
-"""A lean OpenAI-compatible stub: one fixed chat completion, optionally after a fixed delay.
+"""A lean OpenAI-compatible stub: a fixed chat completion per pass, optionally after a delay.
 
 The test fake (``tests/fakes/openai_server.py``) parses and records every request body, which
 costs a few hundred microseconds per call and grows memory without bound under load; here the
-body is read and dropped and the reply is prebuilt bytes, so the stub's own cost stays far below
-what is being measured. Run it in its own process so it never competes for the measured
-process's GIL::
+body is only searched for the pass it names (``tests.fakes.answers.pass_name_in``) and the reply
+is prebuilt bytes, so the stub's own cost stays far below what is being measured. Run it in its
+own process so it never competes for the measured process's GIL::
 
     python -m benchmarks.stub --latency-ms 0      # prints its base_url when ready
 """
@@ -16,7 +16,8 @@ import asyncio
 import contextlib
 import signal
 
-from benchmarks.sample import summary_content
+from benchmarks.sample import ANSWERS
+from tests.fakes.answers import SINGLE_PASS, answer_text, pass_name_in
 from tests.fakes.openai_server import choice, completion_body, response_head
 
 
@@ -34,7 +35,10 @@ _MODELS = _response(b'{"object":"list","data":[{"id":"bench-model","object":"mod
 
 
 async def _serve_connection(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, reply: bytes, delay: float
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    replies: dict[str, bytes],
+    delay: float,
 ) -> None:
     try:
         while True:
@@ -43,10 +47,10 @@ async def _serve_connection(
             for line in head.split(b"\r\n"):
                 if line[:15].lower() == b"content-length:":
                     length = int(line[15:])
-            if length:
-                await reader.readexactly(length)
+            body = await reader.readexactly(length) if length else b""
             if delay:
                 await asyncio.sleep(delay)
+            reply = replies.get(pass_name_in(body), replies[SINGLE_PASS])
             writer.write(_MODELS if head.startswith(b"GET") else reply)
     except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
         pass  # client gone, or the stub is stopping: nothing to report
@@ -55,11 +59,11 @@ async def _serve_connection(
 
 
 async def serve(port: int, latency_ms: float) -> None:
-    reply = completion_bytes(summary_content())
+    replies = {name: completion_bytes(answer_text(name, ANSWERS)) for name in ANSWERS}
     delay = latency_ms / 1000
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await _serve_connection(reader, writer, reply, delay)
+        await _serve_connection(reader, writer, replies, delay)
 
     server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=4096)
     url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1"

@@ -1,10 +1,13 @@
-"""Shared test fixtures: the fake OpenAI server, and an API app pointed at it."""
+"""Shared test fixtures: the fake OpenAI server, a redis-server, and an API app on the fake.
+
+Helpers the tests call live in ``tests/support/``; no test imports this module. Nothing here
+pins a prompt version: every test runs the default prompt unless it names another.
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,63 +16,11 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from concord.api import create_app
-from concord.errors import TYPE_BASE
-from concord.schema import ModelAgreement, ModelParticipant, ModelSummary
-from concord.settings import ApiSettings, Settings
-from tests.fakes.openai_server import Completion, FakeOpenAIServer
+from tests.fakes.openai_server import FakeOpenAIServer
 from tests.redis_server import RedisServer, redis_server
+from tests.support.api import ClientFactory, fake_settings
 
 pytest_plugins = ["tests.fakes.fixtures"]
-
-# The fake provider's scripted answers (``valid_answer``) speak the single-pass schema of
-# summarise/v2, so the HTTP, CLI, batch and fault tests pin it, for this process and the
-# servers and CLIs it starts. The multi-pass default (v3) has its own tests with an answer per
-# pass (tests/integration/test_multipass.py) and runs live in the eval suite.
-os.environ.setdefault("CONCORD_PROMPT_VERSION", "summarise/v2")
-
-ARTICLE = (
-    "US Secretary of State John Kerry and Russian Foreign Minister Sergei Lavrov have agreed to "
-    "increase cooperation between intelligence services on Isis, despite divisions over Ukraine.\n"
-    '"We both recognise the need to destroy and ultimately defeat Isil," Kerry said.'
-)
-
-
-def valid_answer(**reply: Any) -> Completion:
-    """A schema-valid model answer whose quotes are in ``ARTICLE``."""
-    summary = ModelSummary(
-        participants=[
-            ModelParticipant(
-                name="John Kerry",
-                role="Secretary of State",
-                affiliation="United States",
-                quotes=["We both recognise the need to destroy and ultimately defeat Isil"],
-            )
-        ],
-        agreements=[
-            ModelAgreement(
-                statement="More intelligence cooperation on Isis.",
-                parties=["John Kerry", "Sergei Lavrov"],
-                quotes=["increase cooperation between intelligence services on Isis"],
-            )
-        ],
-        disagreements=[],
-    )
-    return Completion.json(summary.model_dump(), **reply)
-
-
-def fake_settings(
-    fake_base_url: str, *, api: dict[str, Any] | None = None, **core: Any
-) -> Settings:
-    """Settings aimed at the fake server, fast to fail, with no file or environment surprises."""
-    values: dict[str, Any] = {
-        "model": "llamacpp:fake-model",
-        "prompt_version": os.environ["CONCORD_PROMPT_VERSION"],
-        "base_url": fake_base_url,
-        "max_backoff_s": 0.1,
-        "timeout_s": 5.0,
-        **core,
-    }
-    return Settings(**values, api=ApiSettings(**(api or {})))
 
 
 @pytest.fixture
@@ -77,9 +28,6 @@ def redis(tmp_path: Path) -> Iterator[RedisServer]:
     """A real redis-server of the test's own, on a free loopback port."""
     with redis_server(tmp_path / "redis") as server:
         yield server
-
-
-ClientFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 @pytest.fixture
@@ -110,16 +58,3 @@ def api_client(fake_openai: FakeOpenAIServer) -> ClientFactory:
             yield client
 
     return open_client
-
-
-def assert_problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
-    """Check an RFC 9457 problem document (status, media type, stable type, no traceback)."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert body["type"] == TYPE_BASE + slug
-    assert body["status"] == status
-    assert body["title"]
-    assert body["detail"]
-    assert "Traceback" not in response.text
-    return body

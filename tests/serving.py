@@ -138,11 +138,10 @@ def serve_until_exit(
 
 
 def environment(tmp_path: Path, env: dict[str, str]) -> dict[str, str]:
-    """``env`` over this process's environment without its CONCORD_ variables, the prompt
-    version pinned to the one the fakes answer in, and no ``concord.toml`` read."""
+    """``env`` over this process's environment without its CONCORD_ variables, and no
+    ``concord.toml`` read: the process runs Concord's defaults (the default prompt included)."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("CONCORD_")}
-    pinned = {"CONCORD_PROMPT_VERSION": os.environ.get("CONCORD_PROMPT_VERSION", "summarise/v2")}
-    return inherited | pinned | {"CONCORD_CONFIG": str(tmp_path / "absent.toml"), **env}
+    return inherited | {"CONCORD_CONFIG": str(tmp_path / "absent.toml"), **env}
 
 
 def _command(port: int) -> list[str]:
@@ -157,6 +156,4 @@ def fake_env(fake: FakeOpenAIServer) -> dict[str, str]:
         "CONCORD_MODEL": "llamacpp:fake-model",
         "CONCORD_BASE_URL": fake.base_url,
         "CONCORD_MAX_BACKOFF_S": "0.1",
-        # the fake answers in v2's single-pass schema (see tests/conftest.py)
-        "CONCORD_PROMPT_VERSION": os.environ.get("CONCORD_PROMPT_VERSION", "summarise/v2"),
     }

@@ -66,6 +66,22 @@ class PromptError(ConcordError):
     slug = "prompt"
 
 
+class RequestInvalid(ConcordError):
+    """The request's fields have the wrong names or types, or ask for something not allowed."""
+
+    status = 422
+    title = "Invalid request"
+    slug = "validation"
+
+
+class RequestTimeout(ConcordError):
+    """The whole request (queueing and model time) outran ``settings.api.request_timeout_s``."""
+
+    status = 504
+    title = "Request timeout"
+    slug = "request-timeout"
+
+
 class Overloaded(ConcordError):
     """Concord's own concurrency limit is reached; the client should retry later."""
 

@@ -25,6 +25,7 @@ from functools import cached_property
 
 from rapidfuzz import fuzz
 
+from concord.injection import screen
 from concord.invisible import INVISIBLE
 from concord.schema import (
     Agreement,
@@ -37,6 +38,7 @@ from concord.schema import (
     Position,
     Summary,
 )
+from concord.sentences import split_sentences
 
 _FOLD = str.maketrans(
     {
@@ -48,31 +50,19 @@ _FOLD = str.maketrans(
 _EDGES = " \t\n\"'“”‘’«»"
 _MIN_FUZZY_CHARS = 16
 _NAME_TOKEN = re.compile(r"[^\W\d_]{3,}")
-# A prompt-injection phrase. From the start of its sentence to the end of its line (at most
-# _MASK_CHARS) is masked: an injection often spans a sentence or two after the trigger.
-_INSTRUCTION = re.compile(
-    r"(?i)\b(?:ignore|disregard|forget|override)\b[^\n.!?]{0,40}?"
-    r"\b(?:previous|prior|above|earlier|all|any|your|the)\b[^\n.!?]{0,30}?"
-    r"\b(?:instructions?|prompts?|rules|directions|guidelines)\b"
-)
 _MASK = "\ufffc"  # not space, not invisible: masked text matches nothing and joins nothing
-_MASK_CHARS = 500
 
 
 def mask_instructions(article: str) -> str:
-    """``article`` with each injected instruction replaced by ``_MASK`` characters.
+    """``article`` with each sentence the injection screen withholds replaced by ``_MASK``.
 
+    The one detector is ``injection.screen`` (the multi-pass prompts withhold the same
+    sentences from the model), so a quote copied from an injected instruction grounds nowhere.
     The length is unchanged, so offsets found in the masked text are offsets in the article.
     """
-    spans: list[tuple[int, int]] = []
-    for hit in _INSTRUCTION.finditer(article):
-        start = max(article.rfind(c, 0, hit.start()) for c in ".!?\n") + 1
-        line_end = article.find("\n", hit.end())
-        end = min(len(article) if line_end < 0 else line_end, start + _MASK_CHARS)
-        spans.append((start, max(end, hit.end())))
     chars = list(article)
-    for start, end in spans:
-        chars[start:end] = _MASK * (end - start)
+    for sentence in screen(article, split_sentences(article)).withheld:
+        chars[sentence.start : sentence.end] = _MASK * (sentence.end - sentence.start)
     return "".join(chars)
 
 

@@ -27,7 +27,7 @@ from concord.cited_summary import (
 )
 from concord.injection import screen
 from concord.progress import StepClock
-from concord.prompts import PromptTemplate
+from concord.prompts import PromptTemplate, article_values
 from concord.providers.call import CallOptions
 from concord.providers.connection import ConnectedModel
 from concord.schema import (
@@ -217,13 +217,7 @@ async def summarise_by_sentences(
         "sentences",
         {"sentences": len(sentences), "withheld": [w.model_dump() for w in withheld]},
     )
-    title = f"Title: {article.title}\n" if article.title else ""
-    prefix = (
-        prompt.user.format_map(
-            {"article": index.numbered().replace("</article>", "</ article>"), "title_line": title}
-        )
-        + "\n"
-    )
+    prefix = prompt.user.format_map(article_values(index.numbered(), article.title)) + "\n"
     passes = _Passes(model, prompt, index, prefix, call, max_attempts, steps)
 
     outputs = PASS_SCHEMAS[prompt.answer_schemas]

@@ -19,11 +19,11 @@ from concord.grounding import ground_summary
 from concord.multipass import summarise_by_sentences
 from concord.observability import tracing
 from concord.progress import ProgressCallback, StepClock
-from concord.prompts import PromptTemplate, load_prompt
+from concord.prompts import PromptTemplate, article_values, load_prompt
 from concord.providers.call import CallOptions
 from concord.providers.connection import ConnectedModel, connect
 from concord.providers.profiles import parse_model_id
-from concord.schema import GroundingPolicy, Meta, SummaryResult, schema_hash
+from concord.schema import GroundingPolicy, Meta, SummaryResult
 from concord.settings import Settings
 from concord.structured_output import request_summary
 
@@ -58,9 +58,7 @@ class PipelineOptions:
 
 def render_prompt(prompt: PromptTemplate, article: Article) -> list[dict[str, str]]:
     """Fill the template; the article is fenced, and a fence inside it is defused."""
-    body = article.text.replace("</article>", "</ article>")
-    title_line = f"Title: {article.title}\n" if article.title else ""
-    return prompt.render(article=body, title_line=title_line)
+    return prompt.render(**article_values(article.text, article.title))
 
 
 async def summarise(
@@ -149,7 +147,7 @@ async def _summarise(
         model=model.model,
         prompt_version=prompt.id,
         prompt_hash=prompt.content_hash,
-        schema_hash=schema_hash(prompt.kind, prompt.answer_schemas),
+        schema_hash=prompt.schema_hash,
         calls=calls,
         usage=usage,
         latency_ms=round((time.perf_counter() - started) * 1000, 1),

@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from concord.errors import PromptError
+from concord.schema import schema_hash
 
 SHIPPED_PROMPTS: Traversable = files("concord") / "prompt_templates"
 
@@ -64,6 +65,11 @@ class PromptTemplate(BaseModel):
         parts += [f"{name}\x1f{text}" for name, text in sorted(self.passes.items())]
         return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:16]
 
+    @property
+    def schema_hash(self) -> str:
+        """Hash of the output schemas this prompt asks for (its kind's, its passes')."""
+        return schema_hash(self.kind, self.passes, self.answer_schemas)
+
     def render(self, **values: str) -> list[dict[str, str]]:
         """Render the system and user messages; every declared variable must be given."""
         missing = [name for name in self.variables if name not in values]
@@ -83,6 +89,16 @@ class PromptTemplate(BaseModel):
 
     def render_repair(self, error: str) -> str:
         return self.repair.format(error=error)
+
+
+def article_values(text: str, title: str | None) -> dict[str, str]:
+    """The ``article`` and ``title_line`` variables of a prompt's user message: the one place
+    the article is fenced. The templates put it between ``<article>`` tags; a closing tag inside
+    the text is defused so an article cannot end its own fence and speak as the prompt."""
+    return {
+        "article": text.replace("</article>", "</ article>"),
+        "title_line": f"Title: {title}\n" if title else "",
+    }
 
 
 def _placeholders(text: str) -> set[str]:

@@ -11,20 +11,19 @@ from typing import Any
 
 from concord.errors import ConcordError
 from concord.observability.request_ids import current_request_id
-from concord.redact import redact
+from concord.redact import redact, redact_all
 from concord.schema import SummaryResult
 
 
 def problem_document(error: ConcordError) -> dict[str, Any]:
-    """The RFC 9457 problem document for ``error``, as a dict."""
-    extras = {key: redact(value) if isinstance(value, str) else value
-              for key, value in error.extra.items()}  # fmt: skip
-    document = {
+    """The RFC 9457 problem document for ``error``, as a dict: the one builder, used by the
+    HTTP API, jobs and batch alike. Every string in it is redacted, however deeply nested."""
+    document: dict[str, Any] = redact_all(error.extra)
+    return document | {
         "type": error.type_uri,
         "title": error.title,
         "status": error.status,
         "detail": redact(error.detail),
-        **extras,
     }
     if (request_id := current_request_id()) is not None:
         document["request_id"] = request_id  # the request that queued the job

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from concord.observability.log_lines import LogFormat, formatter
 from concord.observability.request_ids import RequestIdFilter
@@ -29,6 +30,17 @@ def redact(text: str) -> str:
             text,
         )
     return text
+
+
+def redact_all(value: Any) -> Any:
+    """``value`` with every string in it redacted, inside lists, tuples and dicts too."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list | tuple):
+        return [redact_all(item) for item in value]
+    if isinstance(value, dict):
+        return {key: redact_all(item) for key, item in value.items()}
+    return value
 
 
 class RedactingFilter(logging.Filter):

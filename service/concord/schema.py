@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from functools import cache
 from typing import Any, Literal
 
@@ -224,23 +225,37 @@ def with_string_limits(schema: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-@cache
-def schema_hash(kind: PromptKind = "quotes", passes: PassSchemas = "cited") -> str:
-    """A short, stable hash of the model-facing schema(s) of one kind of prompt.
-
-    Quote prompts (v1, v2) use ``ModelSummary``; sentence-cited prompts use the pass schemas of
-    their ``passes`` set (v3, v4: ``cited``; v5: ``lean``, whose string limits count too).
-    Cassettes and caches are keyed on it, so a schema change means re-recording.
-    """
+def prompt_outputs(
+    kind: PromptKind, passes: Iterable[str], answers: PassSchemas = "cited"
+) -> tuple[type[BaseModel], ...]:
+    """The model-facing output classes a prompt asks for: ``ModelSummary`` for a quote prompt
+    (v1, v2), else the output of each of its ``passes`` from its ``answers`` set (v3, v4:
+    ``cited``; v5: ``lean``), in that set's order."""
     if kind == "quotes":
-        canonical = json.dumps(
-            model_json_schema(ModelSummary), sort_keys=True, separators=(",", ":")
-        )
-        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
-    schemas = [model_json_schema(output) for output in PASS_SCHEMAS[passes].values()]
-    if passes != "cited":
+        return (ModelSummary,)
+    names = set(passes)
+    return tuple(output for name, output in PASS_SCHEMAS[answers].items() if name in names)
+
+
+def schema_hash(kind: PromptKind, passes: Iterable[str], answers: PassSchemas = "cited") -> str:
+    """A short, stable hash of the model-facing schema(s) one prompt asks for.
+
+    No default kind or passes on purpose: they come from the prompt in use
+    (``PromptTemplate.schema_hash``), so a change to any schema that prompt sends changes the
+    hash; a lean prompt's string limits count too. Caches and cassettes are keyed on it, so a
+    schema change means a miss and re-recording.
+    """
+    outputs = prompt_outputs(kind, passes, answers)
+    return _hash_of(outputs, listed=kind == "sentences", limited=answers != "cited")
+
+
+@cache
+def _hash_of(outputs: tuple[type[BaseModel], ...], *, listed: bool, limited: bool) -> str:
+    schemas = [model_json_schema(output) for output in outputs]
+    if limited:
         schemas = [with_string_limits(schema) for schema in schemas]
-    canonical = json.dumps(schemas, sort_keys=True, separators=(",", ":"))
+    # A quote prompt's hash is of its one schema, a sentence-cited one's of the list.
+    canonical = json.dumps(schemas if listed else schemas[0], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 

@@ -99,6 +99,7 @@ class FetchSettings(BaseModel):
     )
     allow_networks: list[str] = Field(
         default_factory=list,
+        examples=[["10.20.0.0/16"]],
         description="Addresses or CIDR networks fetched whatever their kind, e.g. "
         "'10.20.0.0/16' (also lifts the link-local and metadata refusal for them).",
     )
@@ -209,7 +210,7 @@ class Settings(BaseSettings):
         description="Longest wait between those tries, in seconds; a longer `Retry-After` is "
         "reported, not waited.",
     )
-    # A CPU-bound local model on a busy two-core machine can take minutes; the openai client's
+    # A CPU-bound embedded model on a busy two-core machine can take minutes; the openai client's
     # own default is the same ten minutes.
     timeout_s: float = Field(
         600.0, description="Timeout of one model call, in seconds (not retried)."

@@ -22,7 +22,7 @@ from concord.schema import (
     ModelSummary,
 )
 from tests.browser.chromium import chromium, watched_page
-from tests.fakes.openai_server import Completion, FakeOpenAIServer
+from tests.fakes.openai_server import CompletionReply, FakeOpenAIServer
 from tests.serving import ServeProcess, fake_env, serve_process
 
 pytestmark = pytest.mark.browser
@@ -35,6 +35,9 @@ UKRAINE = (
     "participation in unrest in Ukraine."
 )
 SCREENSHOT = REPO / "reports" / "reader-page.png"
+# The page is shown a quote prompt's answer on purpose: only quotes can be "not found in the
+# article", and how the page marks such an item is what these tests look at.
+QUOTE_PROMPT = {"CONCORD_PROMPT_VERSION": "summarise/v2"}
 
 
 def sample_summary() -> ModelSummary:
@@ -84,8 +87,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
     """``concord serve`` on the fake provider, which takes a second to answer so that the page
     has time to show the model step under way."""
     with FakeOpenAIServer() as fake:
-        fake.default = Completion.json(sample_summary().model_dump(), delay=1.5)
-        with serve_process(tmp_path_factory.mktemp("serve"), fake_env(fake)) as server:
+        fake.default = CompletionReply.json(sample_summary().model_dump(), delay=1.5)
+        with serve_process(
+            tmp_path_factory.mktemp("serve"), fake_env(fake) | QUOTE_PROMPT
+        ) as server:
             yield server
 
 
@@ -243,8 +248,8 @@ def test_with_keys_on_the_page_asks_for_one_and_keeps_it_in_memory(
 ) -> None:
     key = "reader-" + "page-key"  # a fake key, spelt in pieces like the other test credentials
     with FakeOpenAIServer() as fake:
-        fake.default = Completion.json(sample_summary().model_dump())
-        env = fake_env(fake) | {"CONCORD_API__API_KEYS": json.dumps([key])}
+        fake.default = CompletionReply.json(sample_summary().model_dump())
+        env = fake_env(fake) | QUOTE_PROMPT | {"CONCORD_API__API_KEYS": json.dumps([key])}
         with serve_process(tmp_path, env) as server:
             watched = watched_page(browser)
             page = watched.page
@@ -266,8 +271,12 @@ def test_with_keys_on_the_page_asks_for_one_and_keeps_it_in_memory(
 
 def test_a_busy_server_says_when_to_try_again(tmp_path: Path, browser: BrowserContext) -> None:
     with FakeOpenAIServer() as fake:
-        fake.default = Completion.json(sample_summary().model_dump(), delay=4)
-        env = fake_env(fake) | {"CONCORD_API__MAX_IN_FLIGHT": "1", "CONCORD_API__MAX_QUEUE": "0"}
+        fake.default = CompletionReply.json(sample_summary().model_dump(), delay=4)
+        env = (
+            fake_env(fake)
+            | QUOTE_PROMPT
+            | {"CONCORD_API__MAX_IN_FLIGHT": "1", "CONCORD_API__MAX_QUEUE": "0"}
+        )
         with serve_process(tmp_path, env) as server:
             url = server.base + "/v1/summaries"
             busy = threading.Thread(

@@ -4,7 +4,8 @@ HTTP/1.1 is spoken by hand on asyncio streams so that faults (truncated bodies, 
 hangs, malformed JSON) can be injected at the byte level. The server runs its own event
 loop in a daemon thread, so sync tests, async tests and other processes can all use it.
 
-Standalone (same reply forever; the benchmarks compare their lean stub against it)::
+Standalone (every pass answered, or one reply file forever; the benchmarks compare their lean
+stub against it)::
 
     python -m tests.fakes.openai_server --port 8089 --latency-ms 50 --reply-file summary.json
 """
@@ -15,7 +16,7 @@ import argparse
 import asyncio
 import contextlib
 import itertools
-import json as _json  # Completion.json would shadow the module name inside the class body
+import json as _json  # CompletionReply.json would shadow the module name inside the class body
 import signal
 import socket
 import struct
@@ -28,6 +29,7 @@ from http import HTTPStatus
 from typing import Any, TypeAlias
 
 from concord.loopback import free_port
+from tests.fakes.answers import DEFAULT_ANSWERS, answer_text, pass_name
 
 FAKE_MODEL = "fake-model"
 _MAX_LINE = 1 << 20  # StreamReader line limit; the 64 KiB default is tight for long headers
@@ -39,8 +41,11 @@ class _ReplyBase:
 
 
 @dataclass(frozen=True)
-class Completion(_ReplyBase):
-    """A well-formed ``chat.completion`` whose single choice carries ``content``."""
+class CompletionReply(_ReplyBase):
+    """A well-formed ``chat.completion`` whose single choice carries ``content``.
+
+    (Concord's own ``providers.call.Completion`` is what a call returns; this is the wire reply.)
+    """
 
     content: str | None
     finish_reason: str = "stop"
@@ -49,9 +54,26 @@ class Completion(_ReplyBase):
     model: str = FAKE_MODEL
 
     @classmethod
-    def json(cls, obj: Any, **kwargs: Any) -> Completion:
+    def json(cls, obj: Any, **kwargs: Any) -> CompletionReply:
         """A completion whose content is ``obj`` dumped as JSON."""
         return cls(_json.dumps(obj), **kwargs)
+
+
+@dataclass(frozen=True)
+class PassAnswer(_ReplyBase):
+    """A valid answer to whichever pass the request asks for (see ``tests.fakes.answers``).
+
+    One ``PassAnswer`` serves one call of any pass, so the replies of summaries made at the same
+    time can never be handed to the wrong pass.
+    """
+
+    answers: Mapping[str, Any] = field(default_factory=lambda: DEFAULT_ANSWERS, repr=False)
+    usage: tuple[int, int] = (10, 20)
+
+    def reply_to(self, body: Any) -> CompletionReply:
+        """The wire reply to one request ``body``: its pass's answer."""
+        content = answer_text(pass_name(body), self.answers)
+        return CompletionReply(content, usage=self.usage, delay=self.delay)
 
 
 @dataclass(frozen=True)
@@ -107,7 +129,15 @@ class Trickle(_ReplyBase):
 
 
 Reply: TypeAlias = (
-    Completion | EmptyChoices | HttpError | InvalidJSONBody | ResetMidBody | Hang | Huge | Trickle
+    CompletionReply
+    | PassAnswer
+    | EmptyChoices
+    | HttpError
+    | InvalidJSONBody
+    | ResetMidBody
+    | Hang
+    | Huge
+    | Trickle
 )
 
 
@@ -213,7 +243,7 @@ def choice(content: str | None, finish_reason: str = "stop", refusal: str | None
 def _reply_body(reply: Reply, request_id: str) -> tuple[int, str, bytes]:
     """Status, content type and body bytes of every reply that is a complete HTTP response."""
     match reply:
-        case Completion(content, finish, usage, refusal, model):
+        case CompletionReply(content, finish, usage, refusal, model):
             body = completion_body(request_id, model, [choice(content, finish, refusal)], usage)
         case EmptyChoices(model=model):
             body = completion_body(request_id, model, [], (10, 0))
@@ -262,7 +292,7 @@ async def _send_reply(reply: Reply, writer: asyncio.StreamWriter, request_id: st
 
 async def _reset_mid_body(writer: asyncio.StreamWriter, request_id: str) -> None:
     """Promise 1000 bytes more than exist, send half of a completion, then reset."""
-    _, _, body = _reply_body(Completion("{}"), request_id)
+    _, _, body = _reply_body(CompletionReply("{}"), request_id)
     head = response_head(200, {"Content-Type": "application/json"}, len(body) + 1000)
     writer.write(head + body[: len(body) // 2])
     await writer.drain()
@@ -411,6 +441,8 @@ class FakeOpenAIServer:
             with self._lock:
                 self.requests.append(request)
                 reply = self._queue.popleft() if self._queue else self.default
+            if isinstance(reply, PassAnswer):
+                reply = reply.reply_to(request.body)
             return await _send_reply(reply, writer, f"chatcmpl-fake-{next(self._ids)}")
         if key == ("GET", "/v1/models"):
             model = {"id": FAKE_MODEL, "object": "model", "created": 0, "owned_by": "fake"}
@@ -433,14 +465,19 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency-ms", type=float, default=0.0)
-    parser.add_argument("--reply-file", required=True, help="served verbatim as message content")
+    parser.add_argument(
+        "--reply-file", help="served verbatim as message content (default: answer every pass)"
+    )
     args = parser.parse_args(argv)
-    with open(args.reply_file, encoding="utf-8") as fh:
-        content = fh.read()
+    delay = args.latency_ms / 1000
+    reply: Reply = PassAnswer(delay=delay)
+    if args.reply_file:
+        with open(args.reply_file, encoding="utf-8") as fh:
+            reply = CompletionReply(fh.read(), delay=delay)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     with FakeOpenAIServer(port=args.port) as server:
-        server.default = Completion(content, delay=args.latency_ms / 1000)
+        server.default = reply
         print(server.base_url, flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             done.wait()

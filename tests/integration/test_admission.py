@@ -9,15 +9,23 @@ import contextlib
 
 import httpx
 
-from concord.api.admission import Admission, slot_count
-from concord.api.limiter import ConcurrencyLimiter
-from concord.api.summary_estimate import SummaryEstimates
 from concord.providers.connection import ConnectedModel
 from concord.providers.profiles import PROFILES
-from tests.conftest import ARTICLE, ClientFactory, assert_problem, fake_settings, valid_answer
+from concord.serving.admission import Admission, slot_count
+from concord.serving.limiter import ConcurrencyLimiter
+from concord.serving.summary_estimate import SummaryEstimates
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.support.api import (
+    ARTICLE,
+    CALLS,
+    ClientFactory,
+    assert_problem,
+    fake_settings,
+    valid_answer,
+)
 
-CALL_S = 2.0
+# How long one summary takes at the fake provider, spread over the default prompt's calls.
+SUMMARY_S = 2.0
 # Room for the one running and four waiting (10 s), not for a sixth (12 s): the margin leaves
 # ~10 % for the first summary, which teaches the estimate, to run slow on a busy machine.
 BUDGET_S = 11.0
@@ -26,7 +34,7 @@ BUDGET_S = 11.0
 async def test_requests_that_would_outwait_their_budget_get_429_at_once(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer
 ) -> None:
-    fake_openai.default = valid_answer(delay=CALL_S)
+    fake_openai.default = valid_answer(delay=SUMMARY_S / CALLS)
     api = {"max_in_flight": 1, "max_queue": 10, "request_timeout_s": BUDGET_S}
     async with api_client(concurrent=True, api=api, timeout_s=30) as client:
         # One summary teaches the server how long a summary takes here.
@@ -54,7 +62,7 @@ async def test_requests_that_would_outwait_their_budget_get_429_at_once(
 async def test_a_full_queue_is_refused_with_the_same_estimate(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer
 ) -> None:
-    fake_openai.default = valid_answer(delay=CALL_S)
+    fake_openai.default = valid_answer(delay=SUMMARY_S / CALLS)
     api = {"max_in_flight": 1, "max_queue": 2, "request_timeout_s": 60}
     async with api_client(concurrent=True, api=api, timeout_s=30) as client:
         first = await client.post("/v1/summaries", json={"text": ARTICLE + " (first)"})
@@ -145,6 +153,7 @@ async def test_an_admitted_summary_reports_its_estimate_and_the_estimate_learns_
         return float(duration) / 1000
 
     # Before its first summary the server knew its speed (warm-up), not what a summary writes:
-    # it guessed long. After one, it knows a summary here is one call of 20 tokens, ~0.5 s.
+    # it guessed long. After one, it knows a summary here is CALLS calls of 20 tokens, ~0.5 s
+    # each.
     assert estimate_s(first) > 5
-    assert 0.3 < estimate_s(second) < 1.5
+    assert 0.3 * CALLS < estimate_s(second) < 1.5 * CALLS

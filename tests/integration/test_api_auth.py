@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ARTICLE, ClientFactory, assert_problem, valid_answer
 from tests.fakes.credentials import AUTHORIZATION, bearer
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.support.api import ARTICLE, ClientFactory, assert_problem, valid_summary
 
 KEYS = {"api_keys": ["key-one-1234567890", "key-two-1234567890"]}
 
@@ -35,7 +35,7 @@ async def test_missing_or_wrong_key_is_401(
 async def test_either_key_is_accepted(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer
 ) -> None:
-    fake_openai.enqueue(valid_answer())
+    fake_openai.enqueue(*valid_summary())
     async with api_client(api=KEYS) as client:
         response = await client.post(
             "/v1/summaries",

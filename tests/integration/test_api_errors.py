@@ -8,14 +8,21 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ARTICLE, ClientFactory, assert_problem, valid_answer
 from tests.fakes.credentials import sk
 from tests.fakes.openai_server import (
-    Completion,
+    CompletionReply,
     FakeOpenAIServer,
     Hang,
     HttpError,
     closed_port_url,
+)
+from tests.support.api import (
+    ARTICLE,
+    CALLS,
+    ClientFactory,
+    assert_problem,
+    valid_answer,
+    valid_summary,
 )
 
 problem = assert_problem
@@ -99,7 +106,11 @@ async def test_text_body_that_is_not_utf8_is_422(api_client: ClientFactory) -> N
 
 @pytest.mark.parametrize(
     ("query", "named"),
-    [("provider=openai:gpt-4o", "provider"), ("prompt_version=summarise/v9", "prompt_version")],
+    [
+        ("model=openai:gpt-4o", "model"),
+        ("provider=openai:gpt-4o", "model"),  # the field's older name
+        ("prompt_version=summarise/v9", "prompt_version"),
+    ],
 )
 async def test_choices_off_the_allowed_lists_are_422(
     api_client: ClientFactory, query: str, named: str
@@ -114,7 +125,7 @@ async def test_choices_off_the_allowed_lists_are_422(
 async def test_local_queue_full_is_429_with_retry_after(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer
 ) -> None:
-    fake_openai.default = valid_answer(delay=0.5)
+    fake_openai.enqueue(*valid_summary(delay=0.5))
     async with api_client(concurrent=True, api={"max_in_flight": 1, "max_queue": 0}) as client:
         first, second = await asyncio.gather(
             client.post("/v1/summaries", json={"text": ARTICLE}),
@@ -125,7 +136,7 @@ async def test_local_queue_full_is_429_with_retry_after(
     refused = first if first.status_code == 429 else second
     assert_problem(refused, 429, "overloaded")
     assert int(refused.headers["retry-after"]) >= 1
-    assert len(fake_openai.requests) == 1
+    assert len(fake_openai.requests) == CALLS
 
 
 async def test_provider_rate_limit_is_429_with_its_retry_after(
@@ -142,7 +153,7 @@ async def test_provider_rate_limit_is_429_with_its_retry_after(
 async def test_output_still_invalid_after_retries_is_502(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer
 ) -> None:
-    fake_openai.enqueue(*[Completion("this is not JSON")] * 3)
+    fake_openai.enqueue(*[CompletionReply("this is not JSON")] * 3)
     async with api_client(max_attempts=3) as client:
         response = await client.post("/v1/summaries", json={"text": ARTICLE})
     body = assert_problem(response, 502, "output-invalid")
@@ -168,7 +179,7 @@ async def test_provider_timeout_is_504(
 async def test_request_timeout_is_504(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer
 ) -> None:
-    fake_openai.enqueue(valid_answer(delay=2))
+    fake_openai.enqueue(valid_answer(delay=2))  # the first pass outlasts the request's budget
     async with api_client(api={"request_timeout_s": 0.3}) as client:
         response = await client.post("/v1/summaries", json={"text": ARTICLE})
     assert "0.3 s" in assert_problem(response, 504, "request-timeout")["detail"]
@@ -181,7 +192,7 @@ async def test_unexpected_failure_is_a_generic_500_logged_redacted(
     async def crash(*_: object, **__: object) -> None:
         raise RuntimeError(f"boom with key {sk('abcdefghijklmnop1234')}")
 
-    monkeypatch.setattr("concord.api.summary_runner.summarise", crash)
+    monkeypatch.setattr("concord.serving.summary_runner.summarise", crash)
     async with api_client() as client:
         with caplog.at_level(logging.ERROR, logger="concord.api.problems"):
             response = await client.post("/v1/summaries", json={"text": ARTICLE})

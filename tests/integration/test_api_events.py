@@ -4,38 +4,37 @@ same summary a plain POST returns, or the problem it would have answered with.""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tests.conftest import ARTICLE, ClientFactory, assert_problem, valid_answer
+from concord.prompts import load_prompt
 from tests.fakes.openai_server import FakeOpenAIServer, Hang, HttpError
 from tests.serving import fake_env, serve_process
-
-EVENTS = {"accept": "text/event-stream"}
-
-
-def parse_events(body: str) -> list[tuple[str, dict[str, Any]]]:
-    """``(event name, parsed data)`` for each event of a server-sent-event stream."""
-    events = []
-    for block in body.replace("\r\n", "\n").split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-        if "event" in fields:
-            events.append((fields["event"], json.loads(fields["data"])))
-    return events
+from tests.support.api import (
+    ARTICLE,
+    CALLS,
+    DEFAULT_PROMPT,
+    ClientFactory,
+    assert_problem,
+    valid_summary,
+)
+from tests.support.events import EVENTS, parse_events
 
 
 def without_latency(document: dict[str, Any]) -> dict[str, Any]:
-    return {**document, "meta": {**document["meta"], "latency_ms": None}}
+    """The document with every measured latency (the summary's and each pass's) blanked."""
+    meta = document["meta"]
+    passes = [{**p, "latency_ms": None} for p in meta["passes"]]
+    return {**document, "meta": {**meta, "latency_ms": None, "passes": passes}}
 
 
 async def test_steps_arrive_in_order_and_the_summary_is_the_plain_answer(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer
 ) -> None:
-    fake_openai.enqueue(valid_answer(), valid_answer())
+    fake_openai.enqueue(*valid_summary(), *valid_summary())
     async with api_client(api={"cache_entries": 0}) as client:
         streamed = await client.post("/v1/summaries", json={"text": ARTICLE}, headers=EVENTS)
         plain = await client.post("/v1/summaries", json={"text": ARTICLE})
@@ -50,17 +49,20 @@ async def test_steps_arrive_in_order_and_the_summary_is_the_plain_answer(
     assert events[0][1] == {
         "provider": "llamacpp",
         "model": "fake-model",
-        "prompt_version": "summarise/v2",
+        "prompt_version": DEFAULT_PROMPT,
     }
     steps = [(data["step"], data["phase"]) for name, data in events if name == "step"]
     for step in {step for step, _ in steps}:  # each step starts, then finishes, once
         assert steps.count((step, "started")) == steps.count((step, "finished")) == 1
         assert steps.index((step, "started")) < steps.index((step, "finished"))
-    assert [step for step, phase in steps if phase == "finished"][:2] == ["prompt", "model"]
+    finished = [step for step, phase in steps if phase == "finished"]
+    assert finished == ["sentences", *load_prompt(DEFAULT_PROMPT).passes, "grounding"]
     elapsed = [data["elapsed_ms"] for name, data in events if name == "step"]
     assert elapsed == sorted(elapsed)
-    model_done = next(d for n, d in events if n == "step" and d["step"] == "model" and d["partial"])
-    assert model_done["partial"]["summary"]["participants"][0]["name"] == "John Kerry"
+    found = next(
+        d for n, d in events if n == "step" and d["step"] == "participants" and d["partial"]
+    )
+    assert found["partial"]["participants"][0]["name"] == "John Kerry"
 
     # Exactly the plain POST's JSON; only the measured latency of the two runs differs.
     assert without_latency(events[-1][1]) == without_latency(plain.json())
@@ -75,7 +77,7 @@ async def test_a_provider_fault_mid_stream_ends_in_a_problem_event(
 
     events = parse_events(response.text)
     assert next(name for name, _ in events) == "accepted"
-    assert ("step", {"step": "model", "phase": "finished"}) not in [
+    assert ("step", {"step": "participants", "phase": "finished"}) not in [
         (n, {"step": d.get("step"), "phase": d.get("phase")}) for n, d in events
     ]
     name, problem = events[-1]
@@ -128,7 +130,7 @@ async def test_options_list_what_a_request_may_pick(api_client: ClientFactory) -
         response = await client.get("/v1/options")
     assert response.json() == {
         "models": ["llamacpp:fake-model", "openai:gpt-4o-mini"],
-        "prompt_versions": ["summarise/v2", "summarise/v1"],
+        "prompt_versions": [DEFAULT_PROMPT, "summarise/v1"],
     }
 
 
@@ -138,7 +140,7 @@ def test_a_client_that_disconnects_frees_the_model_slot(
     """With one model slot and no queue, a second request is refused while the first holds the
     slot; once the first client hangs up mid-stream, its model call is cancelled and the slot
     serves the next request."""
-    fake_openai.enqueue(Hang(seconds=60), valid_answer())
+    fake_openai.enqueue(Hang(seconds=60), *valid_summary())
     env = fake_env(fake_openai) | {
         "CONCORD_API__MAX_IN_FLIGHT": "1",
         "CONCORD_API__MAX_QUEUE": "0",
@@ -151,7 +153,7 @@ def test_a_client_that_disconnects_frees_the_model_slot(
             seen, chunks = "", stream.iter_text()  # kept: a dropped iterator hangs up
             for chunk in chunks:
                 seen += chunk
-                if '"step": "model", "phase": "started"' in seen:
+                if '"step": "participants", "phase": "started"' in seen:
                     break
             deadline = time.monotonic() + 10
             while not fake_openai.requests and time.monotonic() < deadline:
@@ -166,13 +168,13 @@ def test_a_client_that_disconnects_frees_the_model_slot(
                 break
             time.sleep(0.2)
         assert after.status_code == 200, after.text
-        assert len(fake_openai.requests) == 2
+        assert len(fake_openai.requests) == 1 + CALLS
 
 
 async def test_a_request_joining_the_same_work_hears_every_step(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer
 ) -> None:
-    fake_openai.enqueue(valid_answer(delay=0.5))
+    fake_openai.enqueue(*valid_summary(delay=0.5))
     async with api_client(concurrent=True) as client:
 
         async def stream() -> list[tuple[str, dict[str, Any]]]:
@@ -180,13 +182,13 @@ async def test_a_request_joining_the_same_work_hears_every_step(
             return parse_events(response.text)
 
         first, second = await asyncio.gather(stream(), stream())
-    assert len(fake_openai.requests) == 1  # one model call served both
+    assert len(fake_openai.requests) == CALLS  # one summary's calls served both
     # The joiner hears the steps that ran before it joined, then the rest: the same list.
     steps = [
         [(d["step"], d["phase"]) for n, d in events if n == "step"] for events in (first, second)
     ]
     assert steps[0] == steps[1]
-    assert ("model", "finished") in steps[0]
+    assert ("participants", "finished") in steps[0]
     assert first[-1][0] == second[-1][0] == "summary"
     assert {events[-1][1]["meta"]["cached"] for events in (first, second)} == {False, True}
 

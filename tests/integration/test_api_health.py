@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from concord.errors import TYPE_BASE
-from tests.conftest import ClientFactory
 from tests.fakes.openai_server import closed_port_url
+from tests.support.api import ClientFactory
 
 
 async def test_ready_when_the_provider_answers(api_client: ClientFactory) -> None:

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ClientFactory, assert_problem, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.fakes.page_server import Page, PageServer, Redirect, saved_page
+from tests.support.api import ClientFactory, assert_problem, valid_summary
 
 NEWS = saved_page("news-article.html")
 PRIVATE_OK = {"fetch": {"allow_private": True}}  # the page server is on loopback
@@ -35,7 +35,7 @@ async def test_a_url_is_fetched_extracted_and_summarised(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer, page_server: PageServer
 ) -> None:
     url = page_server.add("/world/kerry-lavrov.html", Page(NEWS))
-    fake_openai.enqueue(valid_answer())
+    fake_openai.enqueue(*valid_summary())
     async with api_client(**PRIVATE_OK) as client:
         response = await client.post("/v1/summaries", json={"url": url})
     assert response.status_code == 200, response.text
@@ -64,7 +64,7 @@ async def test_redirects_are_followed_and_the_final_url_reported(
     page_server.add("/news.html", Page(NEWS))
     page_server.add("/short/1", Redirect("/old/path", status=301))
     page_server.add("/old/path", Redirect(page_server.url("/news.html"), status=307))
-    fake_openai.enqueue(valid_answer())
+    fake_openai.enqueue(*valid_summary())
     async with api_client(**PRIVATE_OK) as client:
         response = await client.post("/v1/summaries", json={"url": page_server.url("/short/1")})
     assert response.status_code == 200, response.text
@@ -80,7 +80,7 @@ async def test_the_page_is_fetched_from_the_checked_address_under_its_own_name(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer, page_server: PageServer
 ) -> None:
     page_server.add("/news.html", Page(NEWS))
-    fake_openai.enqueue(valid_answer())
+    fake_openai.enqueue(*valid_summary())
     async with api_client(**PRIVATE_OK) as client:
         response = await client.post(
             "/v1/summaries", json={"url": page_server.url("/news.html", host="localhost")}
@@ -92,7 +92,7 @@ async def test_the_page_is_fetched_from_the_checked_address_under_its_own_name(
 async def test_a_saved_page_as_a_text_html_body(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer
 ) -> None:
-    fake_openai.enqueue(valid_answer())
+    fake_openai.enqueue(*valid_summary())
     async with api_client() as client:
         response = await client.post(
             "/v1/summaries", content=NEWS, headers={"Content-Type": "text/html"}
@@ -115,7 +115,7 @@ async def test_a_plain_text_page_is_taken_as_it_is(
         '"We both recognise the need to destroy and ultimately defeat Isil," Kerry said.'
     )
     url = page_server.add("/wire.txt", Page(text.encode(), content_type="text/plain"))
-    fake_openai.enqueue(valid_answer())
+    fake_openai.enqueue(*valid_summary())
     async with api_client(**PRIVATE_OK) as client:
         response = await client.post("/v1/summaries", json={"url": url})
     assert response.status_code == 200, response.text
@@ -128,7 +128,7 @@ async def test_a_plain_text_page_is_taken_as_it_is(
 async def test_text_sent_as_text_says_so_and_carries_no_article(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer
 ) -> None:
-    fake_openai.enqueue(valid_answer())
+    fake_openai.enqueue(*valid_summary())
     async with api_client() as client:
         response = await client.post(
             "/v1/summaries",
@@ -145,7 +145,7 @@ async def test_the_event_stream_carries_the_source_and_the_article(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer, page_server: PageServer
 ) -> None:
     url = page_server.add("/news.html", Page(NEWS))
-    fake_openai.enqueue(valid_answer())
+    fake_openai.enqueue(*valid_summary())
     async with api_client(**PRIVATE_OK) as client:
         response = await client.post(
             "/v1/summaries", json={"url": url}, headers={"Accept": "text/event-stream"}
@@ -180,7 +180,7 @@ async def test_loopback_is_allowed_by_an_allow_list(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer, page_server: PageServer
 ) -> None:
     url = page_server.add("/news.html", Page(NEWS))
-    fake_openai.enqueue(valid_answer())
+    fake_openai.enqueue(*valid_summary())
     async with api_client(fetch={"allow_networks": ["127.0.0.1/32"]}) as client:
         response = await client.post("/v1/summaries", json={"url": url})
     assert response.status_code == 200, response.text
@@ -333,7 +333,7 @@ async def test_a_saved_page_has_the_page_limit_not_the_json_one(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer
 ) -> None:
     assert 2_000 < len(NEWS) < 20_000  # a JSON body this size would be refused
-    fake_openai.enqueue(valid_answer())
+    fake_openai.enqueue(*valid_summary())
     limits = {"api": {"max_body_bytes": 2_000}, "fetch": {"max_bytes": 20_000}}
     async with api_client(**limits) as client:
         page = await client.post(

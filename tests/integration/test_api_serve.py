@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ARTICLE, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.serving import ServeProcess, fake_env, serve_process
+from tests.support.api import ARTICLE, valid_summary
 
 _PROJECT_ARTICLE = Path(__file__).parents[2] / "evals/cases/kerry-lavrov/article.txt"
 
@@ -31,7 +31,7 @@ async def test_serve_answers_over_http_and_stops_gracefully_on_sigterm(
 ) -> None:
     process, base = server.process, server.base
     article = _PROJECT_ARTICLE.read_text() if _PROJECT_ARTICLE.exists() else ARTICLE
-    fake_openai.enqueue(valid_answer(), valid_answer(delay=1.0))
+    fake_openai.enqueue(*valid_summary(), *valid_summary(delay=1.0))
     async with httpx.AsyncClient(base_url=base, timeout=10) as client:
         first = await client.post(
             "/v1/summaries", content=article.encode(), headers={"Content-Type": "text/plain"}

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 from concord.settings import Settings
-from tests.conftest import ARTICLE, ClientFactory, assert_problem, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.integration.test_cli import _concord, _env
+from tests.support.api import ARTICLE, ClientFactory, assert_problem, valid_summary
 
 LIMIT = 100_000
 
@@ -28,7 +28,7 @@ def test_the_default_limit_is_100_000_characters() -> None:
 async def test_an_article_at_the_limit_is_summarised_even_escaped_to_ascii(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer
 ) -> None:
-    fake_openai.enqueue(valid_answer())
+    fake_openai.enqueue(*valid_summary())
     body = json.dumps({"text": _article_of(LIMIT)}).encode()  # ensure_ascii: 6 bytes a char
     assert len(body) > 590_000
     async with api_client(max_article_chars=LIMIT) as client:

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import ARTICLE, ClientFactory, assert_problem, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.serving import ServeProcess, serve_process
+from tests.support.api import ARTICLE, ClientFactory, assert_problem, valid_answer
 
 FIFTY_MB = 50 * 1024 * 1024
 

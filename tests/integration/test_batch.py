@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ARTICLE, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.serving import fake_env
+from tests.support.api import ARTICLE, CALLS, valid_answer, valid_summary
 
 
 def batch_command(corpus: Path, output: Path, *extra: str) -> list[str]:
@@ -92,7 +92,7 @@ def test_bad_items_are_recorded_as_problems_and_the_exit_code_says_so(
     ]
     corpus.write_bytes(b"\n".join(lines) + b"\n")
     output = tmp_path / "out.jsonl"
-    fake_openai.enqueue(valid_answer())
+    fake_openai.enqueue(*valid_summary())
     env = environment(fake_openai, tmp_path, CONCORD_MAX_ARTICLE_CHARS="2000")
 
     run = subprocess.run(
@@ -118,4 +118,4 @@ def test_bad_items_are_recorded_as_problems_and_the_exit_code_says_so(
     }
     assert "UTF-8" in by_id["latin1"]["problem"]["detail"]
     assert "failed now: invalid-article" in run.stderr
-    assert len(fake_openai.requests) == 1  # bad items never reach the model
+    assert len(fake_openai.requests) == CALLS  # bad items never reach the model

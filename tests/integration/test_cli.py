@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.openai_server import Completion, FakeOpenAIServer, HttpError
-from tests.integration.test_pipeline import ARTICLE, VALID
+from tests.fakes.openai_server import FakeOpenAIServer, HttpError
+from tests.support.api import ARTICLE, valid_summary
 
 
 def _concord(
@@ -35,12 +35,11 @@ def _env(fake_openai: FakeOpenAIServer) -> dict[str, str]:
         "CONCORD_MODEL": "llamacpp:fake-model",
         "CONCORD_BASE_URL": fake_openai.base_url,
         "CONCORD_MAX_BACKOFF_S": "0.01",
-        "CONCORD_PROMPT_VERSION": os.environ["CONCORD_PROMPT_VERSION"],  # see tests/conftest.py
     }
 
 
 def test_summarise_prints_the_summary_json(fake_openai: FakeOpenAIServer, tmp_path: Path) -> None:
-    fake_openai.enqueue(Completion.json(VALID))
+    fake_openai.enqueue(*valid_summary())
     article = tmp_path / "article.txt"
     article.write_text(ARTICLE)
     done = _concord("summarise", str(article), env=_env(fake_openai))
@@ -53,7 +52,7 @@ def test_summarise_prints_the_summary_json(fake_openai: FakeOpenAIServer, tmp_pa
 def test_summarise_reads_stdin_and_model_flag_overrides_config(
     fake_openai: FakeOpenAIServer,
 ) -> None:
-    fake_openai.enqueue(Completion.json(VALID))
+    fake_openai.enqueue(*valid_summary())
     env = _env(fake_openai) | {"CONCORD_MODEL": "openai:gpt-4o"}  # would need a key; the flag wins
     done = _concord(
         "summarise", "-", "--model", "llamacpp:other", "--compact", env=env, stdin=ARTICLE.encode()

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.fakes.openai_server import Completion, FakeOpenAIServer
+from tests.fakes.openai_server import FakeOpenAIServer
 from tests.fakes.page_server import PAGES, Page, PageServer, Redirect, saved_page
 from tests.integration.test_cli import _concord, _env
-from tests.integration.test_pipeline import VALID
+from tests.support.api import valid_summary
 
 NEWS = saved_page("news-article.html")
 
@@ -24,7 +24,7 @@ def test_a_local_page_is_fetched_extracted_and_summarised(
     fake_openai: FakeOpenAIServer, page_server: PageServer
 ) -> None:
     url = page_server.add("/page.html", Page(NEWS))
-    fake_openai.enqueue(Completion.json(VALID))
+    fake_openai.enqueue(*valid_summary())
     done = _concord("summarise", url, "--quiet", env=_env(fake_openai))
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -40,7 +40,7 @@ def test_a_local_page_is_fetched_extracted_and_summarised(
 
 
 def test_a_saved_page_file_is_extracted(fake_openai: FakeOpenAIServer) -> None:
-    fake_openai.enqueue(Completion.json(VALID))
+    fake_openai.enqueue(*valid_summary())
     done = _concord("summarise", str(PAGES / "news-article.html"), env=_env(fake_openai))
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)

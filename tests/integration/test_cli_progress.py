@@ -10,9 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.fakes.openai_server import Completion, FakeOpenAIServer
-from tests.integration.test_pipeline import ARTICLE, VALID
+from concord.prompts import load_prompt
+from tests.fakes.openai_server import FakeOpenAIServer
 from tests.serving import fake_env
+from tests.support.api import ARTICLE, DEFAULT_PROMPT, valid_summary
 
 
 def _environment(fake: FakeOpenAIServer) -> dict[str, str]:
@@ -44,12 +45,12 @@ def _on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str]:
 def test_a_terminal_sees_each_step_and_its_time(
     fake_openai: FakeOpenAIServer, tmp_path: Path
 ) -> None:
-    fake_openai.enqueue(Completion.json(VALID, delay=0.3))
+    fake_openai.enqueue(*valid_summary(delay=0.3))
     article = tmp_path / "article.txt"
     article.write_text(ARTICLE)
     code, shown = _on_a_terminal(["summarise", str(article)], _environment(fake_openai))
     assert code == 0, shown
-    for step in ("prompt", "model", "grounding"):
+    for step in ("sentences", *load_prompt(DEFAULT_PROMPT).passes, "grounding"):
         assert f"{step} done at" in shown
     assert '"participants"' in shown
 
@@ -57,7 +58,7 @@ def test_a_terminal_sees_each_step_and_its_time(
 def test_quiet_on_a_terminal_shows_only_the_json(
     fake_openai: FakeOpenAIServer, tmp_path: Path
 ) -> None:
-    fake_openai.enqueue(Completion.json(VALID))
+    fake_openai.enqueue(*valid_summary())
     article = tmp_path / "article.txt"
     article.write_text(ARTICLE)
     args = ["summarise", str(article), "--quiet", "--compact"]
@@ -68,7 +69,7 @@ def test_quiet_on_a_terminal_shows_only_the_json(
 
 
 def test_piped_output_is_the_json_alone(fake_openai: FakeOpenAIServer, tmp_path: Path) -> None:
-    fake_openai.enqueue(Completion.json(VALID))
+    fake_openai.enqueue(*valid_summary())
     article = tmp_path / "article.txt"
     article.write_text(ARTICLE)
     done = subprocess.run(

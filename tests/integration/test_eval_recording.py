@@ -20,35 +20,17 @@ from concord.pipeline import PipelineOptions
 from concord.prompts import load_prompt
 from concord.providers.connection import ConnectedModel
 from concord.providers.profiles import PROFILES
-from concord.schema import ModelParticipant, ModelSummary
 from concord.settings import Settings
 from tests.fakes.credentials import ORGANIZATION_HEADER, PROJECT_HEADER, sk
-from tests.fakes.openai_server import Completion, FakeOpenAIServer, HttpError
+from tests.fakes.openai_server import CompletionReply, FakeOpenAIServer, HttpError
 from tests.shipped_evals import CASES_DIR, CASSETTES_DIR
+from tests.support.api import CALLS, DEFAULT_PROMPT, valid_summary
 
 FAKE_KEY = sk("test-abcdefghijklmnopqrstuvwxyz0123")
 ORG = "org-abcdefghijklmnop1234"
-# What the fake provider answers for: the session's pinned single-pass prompt (tests/conftest.py).
-PROMPT = load_prompt(Settings().prompt_version)
-# What the shipped cassettes were recorded with: the default prompt, whatever the pin says.
-SHIPPED = load_prompt(Settings.model_fields["prompt_version"].default)
+# What the cassettes here are recorded with, and the shipped ones were: the default prompt.
+PROMPT = SHIPPED = load_prompt(DEFAULT_PROMPT)
 CASE = next(case for case in load_cases(CASES_DIR) if case.id == "kerry-lavrov")
-
-
-def answer() -> Completion:
-    summary = ModelSummary(
-        participants=[
-            ModelParticipant(
-                name="John Kerry",
-                role="US Secretary of State",
-                affiliation="United States",
-                quotes=["US Secretary of State John Kerry"],
-            )
-        ],
-        agreements=[],
-        disagreements=[],
-    )
-    return Completion.json(summary.model_dump())
 
 
 def fake_model(server: FakeOpenAIServer) -> ConnectedModel:
@@ -90,7 +72,7 @@ async def test_recording_leaves_no_secret_in_the_cassette(
     # A transient fault whose headers carry secrets, then an answer: both are recorded.
     secrets = {"Set-Cookie": f"session={FAKE_KEY}", "OpenAI-Organization": ORG}
     fault = HttpError(500, headers=secrets)
-    fake_openai.enqueue(fault, answer())
+    fake_openai.enqueue(fault, *valid_summary())
     await record(fake_openai, library)
 
     sent = fake_openai.requests[0].headers
@@ -101,7 +83,7 @@ async def test_recording_leaves_no_secret_in_the_cassette(
     assert ORG not in text
     assert "proj-abcdefgh1234" not in text
     interactions = yaml.safe_load(text)["interactions"]
-    assert len(interactions) == 2
+    assert len(interactions) == 1 + CALLS
     for interaction in interactions:
         names = {name.lower() for name in interaction["request"]["headers"]}
         names |= {name.lower() for name in interaction["response"]["headers"]}
@@ -120,7 +102,7 @@ async def test_the_concord_block_says_what_made_the_cassette(
     fake_openai: FakeOpenAIServer, tmp_path: Path
 ) -> None:
     library = CassetteLibrary(tmp_path)
-    fake_openai.enqueue(answer())
+    fake_openai.enqueue(*valid_summary())
     await record(fake_openai, library)
     text = cassette_file(library).read_text(encoding="utf-8")
     assert text.startswith("concord:\n")
@@ -136,7 +118,7 @@ async def test_retries_and_validation_failures_replay_offline(
     fake_openai: FakeOpenAIServer, tmp_path: Path
 ) -> None:
     library = CassetteLibrary(tmp_path)
-    fake_openai.enqueue(HttpError(503), Completion("this is not JSON"), answer())
+    fake_openai.enqueue(HttpError(503), CompletionReply("this is not JSON"), *valid_summary())
     await record(fake_openai, library)
     calls_while_recording = len(fake_openai.requests)
 
@@ -145,15 +127,15 @@ async def test_retries_and_validation_failures_replay_offline(
     assert len(fake_openai.requests) == calls_while_recording  # replay never touched the server
     assert run.error is None
     assert run.result is not None
-    assert run.result.meta.calls == 3  # the 503, the invalid answer, the good one
-    assert [p.name for p in run.result.summary.participants] == ["John Kerry"]
+    assert run.result.meta.calls == 2 + CALLS  # the 503, the invalid answer, the good ones
+    assert [p.name for p in run.result.summary.participants] == ["John Kerry", "Sergei Lavrov"]
 
 
 async def test_output_invalid_after_retries_is_a_failed_case(
     fake_openai: FakeOpenAIServer, tmp_path: Path
 ) -> None:
     library = CassetteLibrary(tmp_path)
-    fake_openai.enqueue(*[Completion("nope")] * 3)
+    fake_openai.enqueue(*[CompletionReply("nope")] * 3)
     await record(fake_openai, library)
     run = await replay_case(CASE, Target("llamacpp", "fake-model"), PROMPT, library)
     assert run.result is None
@@ -166,7 +148,7 @@ async def test_an_unmatched_request_fails_the_case_loudly(
     fake_openai: FakeOpenAIServer, tmp_path: Path
 ) -> None:
     library = CassetteLibrary(tmp_path)
-    fake_openai.enqueue(answer())
+    fake_openai.enqueue(*valid_summary())
     await record(fake_openai, library)
     path = cassette_file(library)
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -180,7 +162,7 @@ async def test_an_unmatched_request_fails_the_case_loudly(
     assert run.error is not None
     assert "replay mismatch" in run.error
     assert "temperature" in run.error
-    assert len(fake_openai.requests) == 1  # nothing reached a server
+    assert len(fake_openai.requests) == CALLS  # nothing reached a server while replaying
 
 
 def shipped_cassette(tmp_path: Path) -> tuple[CassetteLibrary, Target, Path]:

@@ -16,10 +16,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ARTICLE, ClientFactory, assert_problem, valid_answer
 from tests.fakes.credentials import sk
 from tests.fakes.openai_server import (
-    Completion,
+    CompletionReply,
     EmptyChoices,
     FakeOpenAIServer,
     Hang,
@@ -30,9 +29,10 @@ from tests.fakes.openai_server import (
     ResetMidBody,
     closed_port_url,
 )
+from tests.support.api import ARTICLE, CALLS, ClientFactory, assert_problem, valid_summary
 
 PROVIDER_KEY = sk("test-faultmatrix-0123456789abcdef")
-BROKEN = Completion.json({"participants": [{"name": "John Kerry"}]})  # misses required fields
+BROKEN = CompletionReply.json({"participants": [{"name": "John Kerry"}]})  # misses required fields
 
 
 @dataclass(frozen=True)
@@ -48,17 +48,19 @@ class Fault:
     refused: bool = False  # nothing listens at the provider's address
 
 
+# Each fault strikes the first call of a summary (its first pass); "then valid" rows go on to
+# answer every pass of the default prompt.
 FAULTS: dict[str, Fault] = {
     "connect refused": Fault((), 503, "provider-unavailable", 3, refused=True),
     "slow beyond the timeout": Fault(
         (Hang(30),), 504, "provider-timeout", 1, settings={"timeout_s": 0.5}
     ),
-    "500 once, then valid": Fault((HttpError(500), valid_answer()), 200, None, 2),
+    "500 once, then valid": Fault((HttpError(500), *valid_summary()), 200, None, 1 + CALLS),
     "500 every time": Fault((HttpError(500),) * 3, 502, "provider-error", 3),
     "502 every time": Fault((HttpError(502),) * 3, 502, "provider-error", 3),
     "503 every time": Fault((HttpError(503),) * 3, 503, "provider-unavailable", 3),
     "429 Retry-After 0, then valid": Fault(
-        (HttpError(429, headers={"Retry-After": "0"}), valid_answer()), 200, None, 2
+        (HttpError(429, headers={"Retry-After": "0"}), *valid_summary()), 200, None, 1 + CALLS
     ),
     "429 Retry-After beyond max backoff": Fault(
         (HttpError(429, headers={"Retry-After": "3600"}),),
@@ -73,20 +75,28 @@ FAULTS: dict[str, Fault] = {
     "connection reset mid-body every time": Fault(
         (ResetMidBody(),) * 3, 503, "provider-unavailable", 3
     ),
-    "connection reset mid-body, then valid": Fault((ResetMidBody(), valid_answer()), 200, None, 2),
+    "connection reset mid-body, then valid": Fault(
+        (ResetMidBody(), *valid_summary()), 200, None, 1 + CALLS
+    ),
     "invalid JSON body": Fault((InvalidJSONBody(),), 502, "provider-error", 1),
-    "schema-breaking JSON, then valid": Fault((BROKEN, valid_answer()), 200, None, 2),
+    "schema-breaking JSON, then valid": Fault((BROKEN, *valid_summary()), 200, None, 1 + CALLS),
     "JSON that never validates": Fault(
-        (BROKEN, Completion("{}"), Completion("[1, 2]")), 502, "output-invalid", 3
+        (BROKEN, CompletionReply("{}"), CompletionReply("[1, 2]")), 502, "output-invalid", 3
     ),
     'finish_reason "length", then valid': Fault(
-        (Completion('{"participants": [', finish_reason="length"), valid_answer()), 200, None, 2
+        (CompletionReply('{"participants": [', finish_reason="length"), *valid_summary()),
+        200,
+        None,
+        1 + CALLS,
     ),
     'finish_reason "length" every time': Fault(
-        (Completion('{"participants": [', finish_reason="length"),) * 3, 502, "output-invalid", 3
+        (CompletionReply('{"participants": [', finish_reason="length"),) * 3,
+        502,
+        "output-invalid",
+        3,
     ),
     "refusal": Fault(
-        (Completion(None, refusal="I can't help with that."),), 502, "provider-refused", 1
+        (CompletionReply(None, refusal="I can't help with that."),), 502, "provider-refused", 1
     ),
     "empty choices every time": Fault((EmptyChoices(),) * 3, 502, "output-invalid", 3),
     "huge response (5 MiB) every time": Fault((Huge(5),) * 3, 502, "output-invalid", 3),
@@ -123,10 +133,10 @@ async def test_fault_matrix(
         if fault.refused:  # the provider comes back on the address that refused
             port = int(base_url.rsplit(":", 1)[1].split("/")[0])
             with FakeOpenAIServer(port=port) as revived:
-                revived.enqueue(valid_answer())
+                revived.enqueue(*valid_summary())
                 after = await client.post("/v1/summaries", json={"text": ARTICLE + " Later."})
         else:
-            fake_openai.enqueue(valid_answer())
+            fake_openai.enqueue(*valid_summary())
             after = await client.post("/v1/summaries", json={"text": ARTICLE + " Later."})
         assert after.status_code == 200, after.text
         assert after.json()["meta"]["cached"] is False

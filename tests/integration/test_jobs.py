@@ -16,10 +16,17 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ARTICLE, ClientFactory, assert_problem, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.redis_server import RedisServer
 from tests.serving import fake_env, worker_process
+from tests.support.api import (
+    ARTICLE,
+    CALLS,
+    ClientFactory,
+    assert_problem,
+    valid_answer,
+    valid_summary,
+)
 
 pytestmark = pytest.mark.redis
 
@@ -43,7 +50,7 @@ async def wait_for_job(client: httpx.AsyncClient, location: str) -> dict[str, An
 async def test_a_job_goes_through_a_worker(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer, redis: RedisServer, tmp_path: Path
 ) -> None:
-    fake_openai.enqueue(valid_answer())
+    fake_openai.enqueue(*valid_summary())
     async with api_client(redis_url=redis.url) as client:
         submitted = await client.post("/v1/jobs", json={"text": ARTICLE, "title": "Talks"})
         assert submitted.status_code == 202
@@ -57,13 +64,13 @@ async def test_a_job_goes_through_a_worker(
     assert view["summary"]["participants"][0]["name"] == "John Kerry"
     assert view["meta"]["provider"] == "llamacpp"
     assert view["problem"] is None
-    assert len(fake_openai.requests) == 1
+    assert len(fake_openai.requests) == CALLS
 
 
 async def test_a_worker_stopped_with_sigterm_hands_its_job_back(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer, redis: RedisServer, tmp_path: Path
 ) -> None:
-    fake_openai.enqueue(valid_answer(delay=60), valid_answer())
+    fake_openai.enqueue(valid_answer(delay=60), *valid_summary())  # the first call outlasts it
     env = worker_env(fake_openai, redis)
     async with api_client(redis_url=redis.url) as client:
         location = (await client.post("/v1/jobs", json={"text": ARTICLE})).headers["location"]
@@ -79,7 +86,7 @@ async def test_a_worker_stopped_with_sigterm_hands_its_job_back(
             view = await wait_for_job(client, location)
     assert handed_back["state"] == "queued"
     assert (view["state"], view["attempts"]) == ("done", 2)
-    assert len(fake_openai.requests) == 2
+    assert len(fake_openai.requests) == 1 + CALLS
 
 
 async def test_a_bad_job_is_refused_at_once_and_an_unknown_one_is_404(
@@ -146,5 +153,5 @@ def test_a_worker_killed_mid_job_is_replaced_and_each_article_finishes_once(
     lines = [json.loads(line) for line in output.read_text().splitlines()]
     assert sorted(line["id"] for line in lines) == sorted(ids)  # each exactly once
     assert all(line["summary"]["agreements"] for line in lines)
-    # The killed worker's call, then one call per article by the survivor.
-    assert len(fake_openai.requests) == 4
+    # The killed worker's call, then one summary's calls per article by the survivor.
+    assert len(fake_openai.requests) == 1 + 3 * CALLS

@@ -22,7 +22,7 @@ import pytest
 
 from concord.providers.embedded.catalog import DEFAULT_EMBEDDED
 from concord.providers.embedded.model_file import (
-    LocalModelUnavailable,
+    EmbeddedModelUnavailable,
     _assemble,
     _marker,
     _marker_text,
@@ -163,7 +163,7 @@ def test_parts_with_the_wrong_hash_never_become_the_model(tmp_path: Path) -> Non
     target = tmp_path / "cache" / DEFAULT_EMBEDDED.filename
     target.parent.mkdir()
 
-    with pytest.raises(LocalModelUnavailable, match="sha256"):
+    with pytest.raises(EmbeddedModelUnavailable, match="sha256"):
         _assemble(parts, target, size=20, sha256="0" * 64)
 
     assert list(target.parent.iterdir()) == []
@@ -177,7 +177,7 @@ def test_failed_start_names_the_corrupt_file_and_the_fix(tmp_path: Path) -> None
     _marker(bogus).write_text(_marker_text(bogus))
 
     local = LocalModelServer(cache_dir=tmp_path, startup_timeout=60)
-    with pytest.raises(LocalModelUnavailable, match=r"not a loadable model file.*delete it"):
+    with pytest.raises(EmbeddedModelUnavailable, match=r"not a loadable model file.*delete it"):
         local.start()
     assert not local.running
     assert not [p for p in _children() if str(tmp_path) in " ".join(p.cmdline())]

@@ -8,8 +8,8 @@ import asyncio
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import ARTICLE, ClientFactory, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.support.api import ARTICLE, CALLS, PASSES, ClientFactory, valid_answer, valid_summary
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -37,7 +37,7 @@ MODEL = {"provider": "llamacpp", "model": "fake-model"}
 async def test_requests_move_the_http_summary_token_admission_and_cache_counters(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer
 ) -> None:
-    fake_openai.enqueue(valid_answer(usage=(321, 45)))
+    fake_openai.enqueue(*valid_summary(usage=(321, 45)))  # every call reports this usage
     async with api_client() as client:
         before = await scrape(client)
         first = await client.post("/v1/summaries", json={"text": ARTICLE})
@@ -53,11 +53,15 @@ async def test_requests_move_the_http_summary_token_admission_and_cache_counters
     assert moved(before, after, latency, **http, status_code="200") == 2
     assert moved(before, after, "concord_summaries_total", outcome="ok") == 1
     assert moved(before, after, "concord_summaries_total", outcome="cached") == 1
-    assert moved(before, after, "concord_model_tokens_total", **MODEL, kind="prompt") == 321
-    assert moved(before, after, "concord_model_tokens_total", **MODEL, kind="generated") == 45
+    assert moved(before, after, "concord_model_tokens_total", **MODEL, kind="prompt") == 321 * CALLS
+    assert (
+        moved(before, after, "concord_model_tokens_total", **MODEL, kind="generated") == 45 * CALLS
+    )
     calls = "concord_model_call_duration_seconds_count"
-    assert moved(before, after, calls, **MODEL, outcome="ok") == 1
-    assert moved(before, after, "concord_step_duration_seconds_count", step="model") == 1
+    assert moved(before, after, calls, **MODEL, outcome="ok") == CALLS
+    assert PASSES, "the default prompt has no pass steps to time"
+    for step in PASSES:  # each pass is a step that calls the model, timed once per summary
+        assert moved(before, after, "concord_step_duration_seconds_count", step=step) == 1
     admitted = {"decision": "admitted", "reason": ""}
     assert moved(before, after, "concord_admission_decisions_total", **admitted) == 1
     assert moved(before, after, "concord_cache_lookups_total", layer="memory", result="hit") == 1

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import ClientFactory
-from tests.fakes.openai_server import Completion, FakeOpenAIServer
-from tests.integration.test_api_events import EVENTS, parse_events
+from tests.fakes.openai_server import CompletionReply, FakeOpenAIServer
+from tests.support.api import ClientFactory
+from tests.support.events import EVENTS, parse_events
 
 V3 = {"prompt_version": "summarise/v3"}
 ARTICLE = (
@@ -24,7 +24,7 @@ ARTICLE = (
 )
 
 
-def pass_answers(*, bad_citation_first: bool = False) -> list[Completion]:
+def pass_answers(*, bad_citation_first: bool = False) -> list[CompletionReply]:
     """Answers for the four passes; sentence numbers are those the model is shown (1..4)."""
     people = [
         {"name": "Transport Minister", "role": "", "affiliation": "government", "sentences": [2]},
@@ -40,14 +40,14 @@ def pass_answers(*, bad_citation_first: bool = False) -> list[Completion]:
     ]
     checks = [{"candidate": 1, "shown": True}, {"candidate": 2, "shown": False}]
     answers = [
-        Completion.json({"participants": people}),
-        Completion.json({"agreements": agreed}),
-        Completion.json({"disagreements": differ}),
-        Completion.json({"checks": checks}),
+        CompletionReply.json({"participants": people}),
+        CompletionReply.json({"agreements": agreed}),
+        CompletionReply.json({"disagreements": differ}),
+        CompletionReply.json({"checks": checks}),
     ]
     if bad_citation_first:
         wrong = [{**differ[0], "sentences": [9]}]
-        answers.insert(2, Completion.json({"disagreements": wrong}))
+        answers.insert(2, CompletionReply.json({"disagreements": wrong}))
     return answers
 
 

@@ -26,7 +26,7 @@ from concord.schema import SummaryResult
 from concord.settings import Settings
 from tests.fakes.credentials import bearer, sk
 from tests.fakes.openai_server import (
-    Completion,
+    CompletionReply,
     EmptyChoices,
     FakeOpenAIServer,
     Hang,
@@ -100,7 +100,7 @@ async def _run(model: ConnectedModel, settings: Settings | None = None) -> Summa
 async def test_valid_answer_becomes_a_grounded_summary_with_meta(
     fake_openai: FakeOpenAIServer, model: ConnectedModel
 ) -> None:
-    fake_openai.enqueue(Completion.json(VALID, usage=(400, 120)))
+    fake_openai.enqueue(CompletionReply.json(VALID, usage=(400, 120)))
     result = await _run(model)
     assert [p.name for p in result.summary.participants] == ["John Kerry", "Sergei Lavrov"]
     evidence = result.summary.agreements[0].evidence[0]
@@ -124,7 +124,7 @@ async def test_valid_answer_becomes_a_grounded_summary_with_meta(
 async def test_request_asks_for_strict_json_schema_and_deterministic_sampling(
     fake_openai: FakeOpenAIServer, model: ConnectedModel
 ) -> None:
-    fake_openai.enqueue(Completion.json(VALID))
+    fake_openai.enqueue(CompletionReply.json(VALID))
     await _run(model)
     body = fake_openai.requests[0].body
     assert body["response_format"]["type"] == "json_schema"
@@ -139,9 +139,9 @@ async def test_invalid_answers_are_fed_back_until_one_validates(
 ) -> None:
     broken = {**VALID, "participants": [{"name": "Kerry"}]}
     fake_openai.enqueue(
-        Completion("not json at all", usage=(100, 10)),
-        Completion.json(broken, usage=(150, 20)),
-        Completion.json(VALID, usage=(200, 30)),
+        CompletionReply("not json at all", usage=(100, 10)),
+        CompletionReply.json(broken, usage=(150, 20)),
+        CompletionReply.json(VALID, usage=(200, 30)),
     )
     result = await _run(model)
     assert result.meta.calls == 3
@@ -159,7 +159,7 @@ async def test_truncated_answer_is_retried_with_a_reason(
     fake_openai: FakeOpenAIServer, model: ConnectedModel
 ) -> None:
     fake_openai.enqueue(
-        Completion('{"participants": [', finish_reason="length"), Completion.json(VALID)
+        CompletionReply('{"participants": [', finish_reason="length"), CompletionReply.json(VALID)
     )
     result = await _run(model)
     assert result.meta.calls == 2
@@ -169,7 +169,7 @@ async def test_truncated_answer_is_retried_with_a_reason(
 async def test_output_never_valid_gives_up_with_its_calls_and_last_output(
     fake_openai: FakeOpenAIServer, model: ConnectedModel
 ) -> None:
-    fake_openai.enqueue(Completion("{}"), EmptyChoices(), Completion("[1, 2]"))
+    fake_openai.enqueue(CompletionReply("{}"), EmptyChoices(), CompletionReply("[1, 2]"))
     with pytest.raises(OutputInvalid) as caught:
         await _run(model)
     assert caught.value.calls == 3
@@ -181,7 +181,7 @@ async def test_transient_faults_are_retried_then_succeed(
     fake_openai: FakeOpenAIServer, model: ConnectedModel
 ) -> None:
     fake_openai.enqueue(
-        HttpError(503), HttpError(429, headers={"Retry-After": "0"}), Completion.json(VALID)
+        HttpError(503), HttpError(429, headers={"Retry-After": "0"}), CompletionReply.json(VALID)
     )
     result = await _run(model)
     assert result.meta.calls == 3
@@ -226,7 +226,7 @@ async def test_slow_provider_is_a_timeout_and_is_not_retried(fake_openai: FakeOp
 async def test_refusal_and_malformed_body_and_auth_failure_are_provider_errors(
     fake_openai: FakeOpenAIServer, model: ConnectedModel
 ) -> None:
-    fake_openai.enqueue(Completion(None, refusal="I can't help with that."))
+    fake_openai.enqueue(CompletionReply(None, refusal="I can't help with that."))
     with pytest.raises(ProviderRefused, match="refused"):
         await _run(model)
     fake_openai.enqueue(InvalidJSONBody())
@@ -247,7 +247,7 @@ async def test_refusal_and_malformed_body_and_auth_failure_are_provider_errors(
 async def test_json_object_profile_puts_the_schema_in_the_prompt(
     fake_openai: FakeOpenAIServer,
 ) -> None:
-    fake_openai.enqueue(Completion("```json\n" + __import__("json").dumps(VALID) + "\n```"))
+    fake_openai.enqueue(CompletionReply("```json\n" + __import__("json").dumps(VALID) + "\n```"))
     settings = _settings(
         fake_openai.base_url, model="compatible:some-model", api_key=sk("test-key-0001")
     )
@@ -267,7 +267,7 @@ async def test_strict_grounding_drops_items_whose_quotes_are_invented(
         **VALID,
         "agreements": [{**VALID["agreements"][0], "quotes": ["They shook hands warmly."]}],
     }
-    fake_openai.enqueue(Completion.json(invented), Completion.json(invented))
+    fake_openai.enqueue(CompletionReply.json(invented), CompletionReply.json(invented))
     flagged = await _run(model)
     assert flagged.summary.agreements[0].grounded is False
     strict = await _run(model, Settings(grounding_policy="strict"))

@@ -14,8 +14,8 @@ import pytest
 
 import concord
 from concord.errors import ProviderUnavailable
-from tests.fakes.openai_server import Completion, FakeOpenAIServer, HttpError
-from tests.integration.test_pipeline import ARTICLE, VALID
+from tests.fakes.openai_server import FakeOpenAIServer, HttpError
+from tests.support.api import ARTICLE, CALLS, valid_summary
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -31,12 +31,11 @@ def fake_env(
     monkeypatch.setenv("CONCORD_MODEL", "llamacpp:fake-model")
     monkeypatch.setenv("CONCORD_BASE_URL", fake_openai.base_url)
     monkeypatch.setenv("CONCORD_MAX_BACKOFF_S", "0.01")
-    monkeypatch.setenv("CONCORD_PROMPT_VERSION", "summarise/v2")  # the fake's single-pass schema
 
 
 @pytest.mark.usefixtures("fake_env")
 def test_summarise_returns_a_grounded_summary(fake_openai: FakeOpenAIServer) -> None:
-    fake_openai.enqueue(Completion.json(VALID))
+    fake_openai.enqueue(*valid_summary())
 
     summary = concord.summarise(ARTICLE, title="Kerry and Lavrov in Paris")
 
@@ -52,7 +51,7 @@ def test_summarise_returns_a_grounded_summary(fake_openai: FakeOpenAIServer) -> 
 
 @pytest.mark.usefixtures("fake_env")
 def test_the_model_argument_beats_the_configured_one(fake_openai: FakeOpenAIServer) -> None:
-    fake_openai.enqueue(Completion.json(VALID))
+    fake_openai.enqueue(*valid_summary())
     concord.summarise(ARTICLE, model="llamacpp:other-model")
     assert fake_openai.requests[0].body["model"] == "other-model"
 
@@ -61,13 +60,13 @@ def test_the_model_argument_beats_the_configured_one(fake_openai: FakeOpenAIServ
 async def test_asummarise_and_summarise_inside_a_running_loop(
     fake_openai: FakeOpenAIServer,
 ) -> None:
-    fake_openai.enqueue(Completion.json(VALID), Completion.json(VALID))
+    fake_openai.enqueue(*valid_summary(), *valid_summary())
 
     awaited = await concord.asummarise(ARTICLE)
     blocking = concord.summarise(ARTICLE)  # as in a notebook cell: a loop is already running
 
     assert awaited == blocking
-    assert len(fake_openai.requests) == 2
+    assert len(fake_openai.requests) == 2 * CALLS
 
 
 @pytest.mark.usefixtures("fake_env")
@@ -75,7 +74,7 @@ def test_explicit_settings_replace_the_environment(
     fake_openai: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CONCORD_BASE_URL", "http://127.0.0.1:9/nowhere")
-    fake_openai.enqueue(Completion.json(VALID))
+    fake_openai.enqueue(*valid_summary())
     settings = concord.Settings(base_url=fake_openai.base_url, grounding_policy="strict")
     summary = concord.summarise(ARTICLE, settings=settings)
     assert len(summary.agreements) == 1
@@ -131,14 +130,13 @@ def readme_python_snippet() -> str:
 
 
 def test_the_readme_snippet_runs_as_written(fake_openai: FakeOpenAIServer, tmp_path: Path) -> None:
-    fake_openai.enqueue(Completion.json(VALID))
+    fake_openai.enqueue(*valid_summary())
     (tmp_path / "article.txt").write_text(ARTICLE, encoding="utf-8")
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CONCORD_")}
     environment |= {
         "CONCORD_CONFIG": str(tmp_path / "absent.toml"),
         "CONCORD_MODEL": "llamacpp:fake-model",
         "CONCORD_BASE_URL": fake_openai.base_url,
-        "CONCORD_PROMPT_VERSION": "summarise/v2",
     }
 
     done = subprocess.run(
@@ -147,6 +145,4 @@ def test_the_readme_snippet_runs_as_written(fake_openai: FakeOpenAIServer, tmp_p
     )  # fmt: skip
 
     assert done.returncode == 0, done.stderr
-    assert done.stdout == (
-        "Joining the US-led coalition: Russia has so far refused to join the US-led coalition\n"
-    )
+    assert done.stdout == f"Ukraine: {ARTICLE.splitlines()[0]}\n"  # a cited sentence, whole

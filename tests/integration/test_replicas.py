@@ -18,11 +18,11 @@ import httpx
 import pytest
 import redis as sync_redis
 
-from tests.conftest import ARTICLE, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.integration.test_api_events import parse_events
 from tests.redis_server import RedisServer
 from tests.serving import ServeProcess, fake_env, serve_process
+from tests.support.api import ARTICLE, CALLS, valid_answer, valid_summary
+from tests.support.events import parse_events
 
 pytestmark = pytest.mark.redis
 
@@ -48,7 +48,7 @@ async def summarise(client: httpx.AsyncClient, server: ServeProcess, text: str) 
 async def test_identical_requests_at_two_replicas_make_one_model_call(
     fake_openai: FakeOpenAIServer, redis: RedisServer, tmp_path: Path
 ) -> None:
-    fake_openai.enqueue(valid_answer(delay=1.0))
+    fake_openai.enqueue(*valid_summary(delay=1.0))
     with replicas(2, fake_openai, redis, tmp_path) as (first, second):
         async with httpx.AsyncClient() as client:
             together = await asyncio.gather(
@@ -56,7 +56,7 @@ async def test_identical_requests_at_two_replicas_make_one_model_call(
             )
             later = await summarise(client, second, ARTICLE)
     assert [response.status_code for response in together] == [200, 200]
-    assert len(fake_openai.requests) == 1
+    assert len(fake_openai.requests) == CALLS  # one summary made
     assert sorted(r.json()["meta"]["cached"] for r in together) == [False, True]
     assert later.status_code == 200
     assert later.json()["meta"]["cached"] is True
@@ -66,19 +66,19 @@ async def test_identical_requests_at_two_replicas_make_one_model_call(
 async def test_a_cached_answer_from_one_replica_serves_the_other(
     fake_openai: FakeOpenAIServer, redis: RedisServer, tmp_path: Path
 ) -> None:
-    fake_openai.enqueue(valid_answer())
+    fake_openai.enqueue(*valid_summary())
     with replicas(2, fake_openai, redis, tmp_path) as (first, second):
         async with httpx.AsyncClient() as client:
             made = await summarise(client, first, ARTICLE)
             served = await summarise(client, second, ARTICLE)
     assert (made.json()["meta"]["cached"], served.json()["meta"]["cached"]) == (False, True)
-    assert len(fake_openai.requests) == 1
+    assert len(fake_openai.requests) == CALLS
 
 
 async def test_the_in_flight_limit_holds_across_replicas(
     fake_openai: FakeOpenAIServer, redis: RedisServer, tmp_path: Path
 ) -> None:
-    fake_openai.default = valid_answer(delay=0.3)
+    fake_openai.default = valid_answer(delay=0.3 / CALLS)  # ~0.3 s a summary
     watcher = sync_redis.Redis.from_url(redis.url)
     with replicas(2, fake_openai, redis, tmp_path, CONCORD_API__MAX_IN_FLIGHT="1") as servers:
         async with httpx.AsyncClient() as client:
@@ -91,8 +91,8 @@ async def test_the_in_flight_limit_holds_across_replicas(
                 await asyncio.sleep(0.02)
             responses = await requests
     assert [response.status_code for response in responses] == [200] * 6
-    assert len(fake_openai.requests) == 6
-    assert max(held) == 1  # one model call at a time across both replicas, never two
+    assert len(fake_openai.requests) == 6 * CALLS
+    assert max(held) == 1  # one summary at a time across both replicas, never two
     assert held.count(1) > 0
 
 
@@ -132,7 +132,7 @@ async def test_redis_gone_mid_run_leaves_a_replica_answering_from_memory(
 async def test_a_stream_at_a_second_replica_gets_the_first_ones_summary_without_steps(
     fake_openai: FakeOpenAIServer, redis: RedisServer, tmp_path: Path
 ) -> None:
-    fake_openai.enqueue(valid_answer())
+    fake_openai.enqueue(*valid_summary())
     events = {"accept": "text/event-stream"}
     with replicas(2, fake_openai, redis, tmp_path) as (first, second):
         async with httpx.AsyncClient() as client:
@@ -144,12 +144,13 @@ async def test_a_stream_at_a_second_replica_gets_the_first_ones_summary_without_
             )
     made_events, served_events = parse_events(made.text), parse_events(served.text)
     assert (made_events[0][0], made_events[-1][0]) == ("accepted", "summary")
-    assert {"model", "grounding"} <= {data["step"] for name, data in made_events if name == "step"}
+    made_steps = {data["step"] for name, data in made_events if name == "step"}
+    assert {"participants", "grounding"} <= made_steps
     assert made_events[-1][1]["meta"]["cached"] is False
     assert [name for name, _ in served_events] == ["accepted", "summary"]
     assert served_events[-1][1]["meta"]["cached"] is True
     assert served_events[-1][1]["summary"] == made_events[-1][1]["summary"]
-    assert len(fake_openai.requests) == 1
+    assert len(fake_openai.requests) == CALLS
 
 
 async def test_a_replica_on_redis_serves_the_reader_page_jobs_and_options_under_one_policy(

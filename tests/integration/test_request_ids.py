@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 
 from concord.redact import configure_logging
-from tests.conftest import ARTICLE, ClientFactory, assert_problem, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer, HttpError
+from tests.support.api import ARTICLE, ClientFactory, assert_problem, valid_summary
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def json_logs() -> Iterator[io.StringIO]:
 async def test_a_given_id_comes_back_and_a_missing_or_forged_one_is_replaced(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer
 ) -> None:
-    fake_openai.enqueue(valid_answer())
+    fake_openai.enqueue(*valid_summary())
     async with api_client() as client:
         given = await client.post(
             "/v1/summaries", json={"text": ARTICLE}, headers={"X-Request-ID": "lb-7f3a.42"}

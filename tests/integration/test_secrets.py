@@ -24,11 +24,11 @@ from concord.evaluation.cases import load_cases
 from concord.evaluation.cassettes import CassetteLibrary
 from concord.prompts import load_prompt
 from concord.providers.profiles import parse_model_id
-from tests.conftest import ARTICLE, ClientFactory, fake_settings, valid_answer
 from tests.fakes.credentials import AUTHORIZATION, ORGANIZATION_HEADER, PROJECT_HEADER, bearer, sk
 from tests.fakes.openai_server import FakeOpenAIServer, HttpError
 from tests.serving import fake_env, serve_process
 from tests.shipped_evals import CASES_DIR
+from tests.support.api import ARTICLE, DEFAULT_PROMPT, ClientFactory, fake_settings, valid_summary
 
 PROVIDER_KEY = sk("test-0123456789abcdefghijklmnop")
 API_TOKEN = "concord-api-token-9f8e7d6c5b4a3210"
@@ -79,11 +79,11 @@ async def test_eval_recording_holds_no_secret(
     settings = fake_settings(fake_openai.base_url, api_key=PROVIDER_KEY)
     cases = [case for case in load_cases(CASES_DIR) if case.id == "kerry-lavrov"]
     library = CassetteLibrary(tmp_path)
-    fake_openai.enqueue(_echo_secrets(), valid_answer())
+    fake_openai.enqueue(_echo_secrets(), *valid_summary())
     for _ in range(2):  # one recording of the failure, one of the answer
         await record_cases(
             settings, ref=parse_model_id(settings.model), cases=cases,
-            prompt=load_prompt("summarise/v1"), library=library,
+            prompt=load_prompt(DEFAULT_PROMPT), library=library,
         )  # fmt: skip
         _assert_cassettes_clean(tmp_path)
     _secrets_were_sent(fake_openai)
@@ -95,7 +95,7 @@ async def test_api_bodies_and_logs_hold_no_secret_nor_article_text(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)  # every level, every logger
-    fake_openai.enqueue(_echo_secrets(), valid_answer())
+    fake_openai.enqueue(_echo_secrets(), *valid_summary())
     bodies: list[str] = []
     async with api_client(api_key=PROVIDER_KEY, api={"api_keys": [API_TOKEN]}) as client:
         post: Any = client.post
@@ -123,7 +123,7 @@ async def test_article_text_is_logged_at_debug_only_when_asked(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    fake_openai.enqueue(valid_answer())
+    fake_openai.enqueue(*valid_summary())
     async with api_client(log_article_text=True) as client:
         response = await client.post("/v1/summaries", json={"text": SECRET_ARTICLE})
     assert response.status_code == 200
@@ -143,7 +143,7 @@ async def test_real_server_stderr_holds_no_secret(
     article_switch: str,
     article_logged: bool,
 ) -> None:
-    fake_openai.enqueue(_echo_secrets(), valid_answer())
+    fake_openai.enqueue(_echo_secrets(), *valid_summary())
     env = fake_env(fake_openai) | {
         "CONCORD_API_KEY": PROVIDER_KEY,
         "CONCORD_API__API_KEYS": json.dumps([API_TOKEN]),
@@ -169,5 +169,12 @@ async def test_real_server_stderr_holds_no_secret(
     _secrets_were_sent(fake_openai)
     _assert_clean(log, "the server's stderr")
     _assert_clean(rejected.text, "an error response")
-    assert "502" in log or "Provider error" in log  # the failure was logged, redacted
+    # The failure was logged, at WARNING, under its request's id, with the provider's words and
+    # its secrets redacted.
+    logged = (
+        f"WARNING concord.api.problems [{rejected.headers['x-request-id']}]: Provider error: the "
+        "model provider rejected the request (401): Incorrect API key provided: [REDACTED] for "
+        "organization [REDACTED]\n"
+    )
+    assert logged in log, log[-2000:]
     assert (MARKER in log) is article_logged, log[-2000:]

@@ -34,7 +34,7 @@ SAMPLE = SummaryResult.model_validate(
 def shared(redis: RedisServer, **values: float) -> SharedState:
     settings = Settings(model="llamacpp:fake", base_url="http://127.0.0.1:9/v1")
     settings.shared = settings.shared.model_copy(update=values)
-    return SharedState(settings, redis.url)
+    return SharedState(settings, redis.url, slots=4)
 
 
 async def test_a_lock_left_by_a_crashed_replica_expires_and_the_work_goes_ahead(

@@ -16,9 +16,9 @@ import psutil
 import pytest
 
 from concord.providers.embedded.child import CHILD_MODULE
-from tests.conftest import ARTICLE, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.serving import GRACE_S, fake_env, serve_process
+from tests.support.api import ARTICLE, valid_answer
 
 
 async def test_requests_in_flight_at_sigterm_complete_and_the_process_exits_0(

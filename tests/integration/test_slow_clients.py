@@ -14,9 +14,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import ARTICLE, valid_answer
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.serving import ServeProcess, fake_env, serve_process
+from tests.support.api import ARTICLE, valid_answer
 
 HEADER_TIMEOUT_S = 2.0
 BODY_TIMEOUT_S = 2.0

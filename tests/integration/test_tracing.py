@@ -14,12 +14,12 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from saq import Job
 
-from concord.api.summary_runner import SummaryRunner
 from concord.jobs.queue import TASK
 from concord.jobs.task import JobContext, summarise_article
 from concord.observability import tracing
-from tests.conftest import ARTICLE, ClientFactory, fake_settings, valid_answer
+from concord.serving.summary_runner import SummaryRunner
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.support.api import ARTICLE, CALLS, PASSES, ClientFactory, fake_settings, valid_summary
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def attribute_text(span: ReadableSpan) -> str:
 async def test_a_summary_has_step_and_call_spans_with_tokens_and_no_article_text(
     api_client: ClientFactory, fake_openai: FakeOpenAIServer, spans: InMemorySpanExporter
 ) -> None:
-    fake_openai.enqueue(valid_answer(usage=(321, 45)))
+    fake_openai.enqueue(*valid_summary(usage=(321, 45)))  # every call reports this usage
     async with api_client() as client:
         response = await client.post(
             "/v1/summaries", json={"text": ARTICLE}, headers={"x-request-id": "trace-me-1"}
@@ -54,21 +54,26 @@ async def test_a_summary_has_step_and_call_spans_with_tokens_and_no_article_text
 
     finished = spans.get_finished_spans()
     named = by_name(finished)
-    for step in ("prompt", "model", "grounding"):
+    assert PASSES, "the default prompt has no pass steps"
+    for step in ("sentences", *PASSES, "grounding"):
         assert named[step].attributes == {"concord.step": step}
-    call = named["chat fake-model"]
-    attributes = dict(call.attributes or {})
-    assert attributes["gen_ai.operation.name"] == "chat"
-    assert attributes["gen_ai.request.model"] == "fake-model"
-    assert attributes["gen_ai.provider.name"] == "llamacpp"
-    assert attributes["gen_ai.usage.input_tokens"] == 321
-    assert attributes["gen_ai.usage.output_tokens"] == 45
-    # The call happened inside the "model" step, inside the summary, inside the HTTP request.
-    assert call.parent is not None
-    assert call.parent.span_id == named["model"].context.span_id
+    calls = [span for span in finished if span.name == "chat fake-model"]
+    assert len(calls) == CALLS
+    for call in calls:
+        attributes = dict(call.attributes or {})
+        assert attributes["gen_ai.operation.name"] == "chat"
+        assert attributes["gen_ai.request.model"] == "fake-model"
+        assert attributes["gen_ai.provider.name"] == "llamacpp"
+        assert attributes["gen_ai.usage.input_tokens"] == 321
+        assert attributes["gen_ai.usage.output_tokens"] == 45
+    # Each call happened inside its own pass's step, inside the summary, inside the request.
+    parents = [call.parent.span_id for call in calls if call.parent is not None]
+    assert sorted(parents) == sorted(named[step].context.span_id for step in PASSES)
     summarise = named["summarise"]
-    assert named["model"].parent is not None
-    assert named["model"].parent.span_id == summarise.context.span_id
+    for step in PASSES:
+        parent = named[step].parent
+        assert parent is not None
+        assert parent.span_id == summarise.context.span_id
     server = next(span for span in finished if span.name == "POST /v1/summaries")
     assert (server.attributes or {})["concord.request_id"] == "trace-me-1"
     assert len({span.context.trace_id for span in finished}) == 1
@@ -82,7 +87,7 @@ async def test_a_summary_has_step_and_call_spans_with_tokens_and_no_article_text
 async def test_a_job_continues_the_trace_of_the_request_that_queued_it(
     fake_openai: FakeOpenAIServer, spans: InMemorySpanExporter
 ) -> None:
-    fake_openai.enqueue(valid_answer())
+    fake_openai.enqueue(*valid_summary())
     with tracing.span("POST /v1/jobs"):
         carried = tracing.carrier()  # what create_job puts in the job
     assert carried["traceparent"].startswith("00-")
@@ -101,4 +106,6 @@ async def test_a_job_continues_the_trace_of_the_request_that_queued_it(
     assert job.context.trace_id == request.context.trace_id
     assert job.parent is not None
     assert job.parent.span_id == request.context.span_id
-    assert named["chat fake-model"].context.trace_id == request.context.trace_id
+    calls = [span for span in spans.get_finished_spans() if span.name == "chat fake-model"]
+    assert len(calls) == CALLS
+    assert {call.context.trace_id for call in calls} == {request.context.trace_id}

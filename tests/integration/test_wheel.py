@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 
 from concord.prompts import load_prompt
-from tests.fakes.openai_server import Completion, FakeOpenAIServer
-from tests.integration.test_pipeline import ARTICLE, VALID
+from tests.fakes.openai_server import FakeOpenAIServer
 from tests.shipped_evals import BASELINE_PATH, CASES_DIR, CASSETTES_DIR
+from tests.support.api import ARTICLE, DEFAULT_PROMPT, valid_summary
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 # What a wheel is built from: the files of the project's shape that packaging reads.
@@ -141,12 +141,11 @@ def test_version_and_the_package_come_from_the_venv(installed: Installed, elsewh
 def test_summarise_on_the_fake_provider(
     installed: Installed, elsewhere: Path, fake_openai: FakeOpenAIServer
 ) -> None:
-    fake_openai.enqueue(Completion.json(VALID))
+    fake_openai.enqueue(*valid_summary())
     (elsewhere / "article.txt").write_text(ARTICLE, encoding="utf-8")
     env = _clean_env(
         CONCORD_MODEL="llamacpp:fake-model",
         CONCORD_BASE_URL=fake_openai.base_url,
-        CONCORD_PROMPT_VERSION="summarise/v2",  # the fake answers in v2's single-pass schema
         CONCORD_CONFIG=str(elsewhere / "absent.toml"),
     )
 
@@ -158,8 +157,8 @@ def test_summarise_on_the_fake_provider(
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert [p["name"] for p in result["summary"]["participants"]] == ["John Kerry", "Sergei Lavrov"]
-    assert result["meta"]["prompt_version"] == "summarise/v2"
-    assert result["meta"]["prompt_hash"] == load_prompt("summarise/v2").content_hash
+    assert result["meta"]["prompt_version"] == DEFAULT_PROMPT  # the shipped copy of it
+    assert result["meta"]["prompt_hash"] == load_prompt(DEFAULT_PROMPT).content_hash
 
 
 def test_eval_gate_on_a_copied_suite(installed: Installed, elsewhere: Path) -> None:

@@ -8,9 +8,9 @@ import pytest
 from pydantic import SecretStr
 
 from concord.api.auth import bearer_token, key_matches
-from concord.api.coalesce import InFlight
-from concord.api.limiter import ConcurrencyLimiter
 from concord.errors import Overloaded
+from concord.serving.coalesce import InFlight
+from concord.serving.limiter import ConcurrencyLimiter
 
 
 async def test_limiter_queues_up_to_max_queue_then_refuses() -> None:

@@ -3,10 +3,13 @@ the configuration reference, which is generated from the settings and must match
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import cast
 
 import pytest
+from annotated_types import Le
 from pydantic import BaseModel, Field
 from pydantic.fields import FieldInfo
 
@@ -143,9 +146,15 @@ def _field(path: tuple[str, ...]) -> FieldInfo:
 
 
 def _sample(field: FieldInfo) -> str:
-    """A valid value for ``field`` as an environment variable, different from its default."""
+    """A valid value for ``field`` as an environment variable, different from its default.
+
+    A field whose values have a form of their own (an address, say) gives one as an example;
+    a number at its upper bound is sampled one below.
+    """
     shown = repr(field.annotation)
     default = field.get_default(call_default_factory=True)
+    if field.examples:
+        return json.dumps(field.examples[0])
     if "Literal" in shown:
         choices = re.findall(r"'([^']+)'", shown)
         return str(next(choice for choice in choices if choice != default))
@@ -154,7 +163,9 @@ def _sample(field: FieldInfo) -> str:
     if "bool" in shown:
         return "true" if default is False else "false"
     if "int" in shown or "float" in shown:
-        return str(int(default or 1) + 1)
+        above = int(default or 1) + 1
+        ceilings = [cast("float", bound.le) for bound in field.metadata if isinstance(bound, Le)]
+        return str(above if all(above <= ceiling for ceiling in ceilings) else above - 2)
     return "/tmp/sample"  # str, Path, SecretStr: a path suits all three
 
 

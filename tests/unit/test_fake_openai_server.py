@@ -14,15 +14,18 @@ import httpx
 import openai
 import pytest
 
+from concord.schema import PASS_OUTPUTS
+from tests.fakes.answers import DEFAULT_ANSWERS
 from tests.fakes.openai_server import (
     FAKE_MODEL,
-    Completion,
+    CompletionReply,
     EmptyChoices,
     FakeOpenAIServer,
     Hang,
     HttpError,
     Huge,
     InvalidJSONBody,
+    PassAnswer,
     ResetMidBody,
     Trickle,
     closed_port_url,
@@ -48,10 +51,29 @@ async def ask(client: openai.AsyncOpenAI) -> openai.types.chat.ChatCompletion:
     return await client.chat.completions.create(model=FAKE_MODEL, messages=MESSAGES)
 
 
+@pytest.mark.parametrize("name", ["participants", "agreements", "disagreements", "verification"])
+async def test_a_pass_answer_answers_the_pass_the_request_names(
+    fake_openai: FakeOpenAIServer, client: openai.AsyncOpenAI, name: str
+) -> None:
+    fake_openai.enqueue(PassAnswer(), PassAnswer())
+    asked = await client.chat.completions.create(
+        model=FAKE_MODEL,
+        messages=MESSAGES,
+        response_format={
+            "type": "json_schema",
+            "json_schema": {"name": name, "schema": {"type": "object"}, "strict": True},
+        },
+    )
+    unnamed = await ask(client)  # no response_format: a single-pass prompt's summary
+    assert json.loads(asked.choices[0].message.content or "") == DEFAULT_ANSWERS[name]
+    assert json.loads(unnamed.choices[0].message.content or "") == DEFAULT_ANSWERS["summary"]
+    assert set(DEFAULT_ANSWERS[name]) == set(PASS_OUTPUTS[name].model_fields)
+
+
 async def test_completion_reaches_the_client_and_the_request_is_recorded(
     fake_openai: FakeOpenAIServer, client: openai.AsyncOpenAI
 ) -> None:
-    fake_openai.enqueue(Completion.json({"title": "t"}, usage=(7, 3)))
+    fake_openai.enqueue(CompletionReply.json({"title": "t"}, usage=(7, 3)))
     completion = await ask(client)
     assert completion.choices[0].message.content == '{"title": "t"}'
     assert completion.choices[0].finish_reason == "stop"
@@ -66,8 +88,8 @@ async def test_completion_reaches_the_client_and_the_request_is_recorded(
 async def test_replies_are_consumed_in_order_then_default_applies(
     fake_openai: FakeOpenAIServer, client: openai.AsyncOpenAI
 ) -> None:
-    fake_openai.enqueue(Completion("one"), Completion("two", finish_reason="length"))
-    fake_openai.default = Completion("forever")
+    fake_openai.enqueue(CompletionReply("one"), CompletionReply("two", finish_reason="length"))
+    fake_openai.default = CompletionReply("forever")
     contents = [(await ask(client)).choices[0] for _ in range(4)]
     assert [c.message.content for c in contents] == ["one", "two", "forever", "forever"]
     assert contents[1].finish_reason == "length"
@@ -76,7 +98,7 @@ async def test_replies_are_consumed_in_order_then_default_applies(
 async def test_refusal_is_carried(
     fake_openai: FakeOpenAIServer, client: openai.AsyncOpenAI
 ) -> None:
-    fake_openai.enqueue(Completion(None, refusal="I can't help with that"))
+    fake_openai.enqueue(CompletionReply(None, refusal="I can't help with that"))
     message = (await ask(client)).choices[0].message
     assert (message.content, message.refusal) == (None, "I can't help with that")
 
@@ -182,7 +204,7 @@ async def test_trickle_and_delay_complete_slowly(
     fake_openai: FakeOpenAIServer, client: openai.AsyncOpenAI
 ) -> None:
     fake_openai.enqueue(
-        Trickle('{"a": 1}', chunk_bytes=64, interval=0.02), Completion("x", delay=0.3)
+        Trickle('{"a": 1}', chunk_bytes=64, interval=0.02), CompletionReply("x", delay=0.3)
     )
     started = time.monotonic()
     assert (await ask(client)).choices[0].message.content == '{"a": 1}'
@@ -193,7 +215,7 @@ async def test_trickle_and_delay_complete_slowly(
 async def test_concurrent_delayed_requests_are_not_serialised(
     fake_openai: FakeOpenAIServer, client: openai.AsyncOpenAI
 ) -> None:
-    fake_openai.default = Completion("ok", delay=0.5)
+    fake_openai.default = CompletionReply("ok", delay=0.5)
     started = time.monotonic()
     results = await asyncio.gather(*(ask(client) for _ in range(200)))
     assert time.monotonic() - started < 5  # serialised would take 100 s
@@ -210,7 +232,7 @@ def test_plain_http_endpoints_keep_alive_and_chunked_requests(
         missing = http.get("/v1/nope")
         assert missing.status_code == 404
         assert "no route" in missing.json()["error"]["message"]
-        fake_openai.enqueue(Completion("chunked ok"))
+        fake_openai.enqueue(CompletionReply("chunked ok"))
         chunks = iter([b'{"model": "fake-model", ', b'"messages": []}'])
         reply = http.post("/v1/chat/completions", content=chunks)  # no length: chunked
         assert reply.json()["choices"][0]["message"]["content"] == "chunked ok"
@@ -223,7 +245,7 @@ def test_sync_client_and_reset() -> None:
         FakeOpenAIServer() as server,
         openai.OpenAI(base_url=server.base_url, api_key="sk-fake", max_retries=0) as client,
     ):
-        server.enqueue(Completion("sync"), Completion("unused"))
+        server.enqueue(CompletionReply("sync"), CompletionReply("unused"))
         reply = client.chat.completions.create(model=FAKE_MODEL, messages=MESSAGES)
         assert reply.choices[0].message.content == "sync"
         server.reset()

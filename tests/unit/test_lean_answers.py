@@ -77,4 +77,6 @@ def test_the_lean_prompt_has_its_own_schema_hash() -> None:
     v5 = load_prompt("summarise/v5")
     assert v5.answer_schemas == "lean"
     assert "verification" not in v5.passes
-    assert schema_hash("sentences", "lean") != schema_hash("sentences", "cited")
+    lean = schema_hash("sentences", v5.passes, "lean")
+    assert v5.schema_hash == lean
+    assert lean != schema_hash("sentences", v5.passes, "cited")  # the same passes, cited shapes

@@ -42,9 +42,9 @@ def test_make_demo_installs_the_default_model_and_nothing_for_the_tests(tmp_path
     assert install[install.index("-c") + 1] == "constraints.txt"
 
 
-def test_make_install_adds_the_second_model_and_the_test_tools(tmp_path: Path) -> None:
+def test_make_install_adds_the_other_models_and_the_test_tools(tmp_path: Path) -> None:
     (install,) = _pip_installs(_dry_run("install", tmp_path / "venv"))
-    assert install[-1] == ".[local,gemma,dev]"
+    assert install[-1] == ".[local,small,gemma,dev]"
     assert install[install.index("-c") + 1] == "constraints.txt"
 
 

@@ -4,6 +4,8 @@ import logging
 
 import pytest
 
+from concord.errors import RequestInvalid
+from concord.records import problem_record
 from concord.redact import RedactingFilter, redact
 from tests.fakes.credentials import AUTHORIZATION, ORGANIZATION_HEADER, bearer, sk
 
@@ -43,3 +45,18 @@ def test_a_password_in_a_url_is_scrubbed_and_the_rest_kept() -> None:
     assert password not in cleaned
     assert "redis://app:[REDACTED]@10.0.0.5:6379/0" in cleaned
     assert redact("http://127.0.0.1:8000/v1") == "http://127.0.0.1:8000/v1"
+
+
+def test_a_problem_record_redacts_secrets_nested_in_its_extras() -> None:
+    """What a batch line or a job holds: the same document the HTTP API sends, every nested
+    string scrubbed (a validation error echoing a key, inside a list of dicts)."""
+    key = sk("nestedsecret0123456789")
+    error = RequestInvalid(f"bad field near {key}", errors=[{"field": "text", "input": key}])
+    record = problem_record(error)
+    assert record["problem"] == {
+        "type": "https://concord.dev/problems/validation",
+        "title": "Invalid request",
+        "status": 422,
+        "detail": "bad field near [REDACTED]",
+        "errors": [{"field": "text", "input": "[REDACTED]"}],
+    }

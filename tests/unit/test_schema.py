@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from openai.lib._pydantic import to_strict_json_schema
 
+from concord.prompts import load_prompt
 from concord.schema import PASS_OUTPUTS, ModelSummary, model_json_schema, schema_hash
 
 # Keywords strict mode supports (OpenAI structured outputs documentation).
@@ -73,11 +74,6 @@ def test_openai_sdk_strict_transform_leaves_the_schema_unchanged() -> None:
     assert to_strict_json_schema(ModelSummary) == model_json_schema()
 
 
-def test_schema_hash_is_stable_and_short() -> None:
-    assert schema_hash() == schema_hash()
-    assert len(schema_hash()) == 16
-
-
 @pytest.mark.parametrize("name", sorted(PASS_OUTPUTS))
 def test_every_pass_schema_of_the_multipass_prompt_is_strict_too(name: str) -> None:
     output = PASS_OUTPUTS[name]
@@ -89,6 +85,11 @@ def test_every_pass_schema_of_the_multipass_prompt_is_strict_too(name: str) -> N
     assert to_strict_json_schema(output) == schema
 
 
-def test_each_kind_of_prompt_has_its_own_schema_hash() -> None:
-    assert schema_hash("quotes") == schema_hash()
-    assert schema_hash("sentences") != schema_hash("quotes")
+def test_the_schema_hash_is_of_the_schemas_the_prompt_asks_for() -> None:
+    v1, v2, v3, v4 = (load_prompt(f"summarise/v{n}") for n in (1, 2, 3, 4))
+    assert v1.schema_hash == v2.schema_hash  # both send ModelSummary, nothing else
+    assert v3.schema_hash != v1.schema_hash
+    assert set(v3.passes) - set(v4.passes) == {"verification"}
+    assert v4.schema_hash != v3.schema_hash  # a pass fewer is another set of schemas
+    assert v3.schema_hash == schema_hash("sentences", v3.passes)
+    assert schema_hash("sentences", ["participants"]) != schema_hash("sentences", ["agreements"])

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from concord.api.summary_estimate import CHARS_PER_TOKEN, SummaryEstimates
 from concord.providers.connection import ConnectedModel
 from concord.providers.profiles import PROFILES
 from concord.providers.speed import CallSample, ModelSpeed
 from concord.schema import GroundingCounts, Meta, PassStats, Summary, SummaryResult, Usage
+from concord.serving.summary_estimate import CHARS_PER_TOKEN, SummaryEstimates
 
 MODEL = ConnectedModel(client=None, profile=PROFILES["local"], model="m")  # type: ignore[arg-type]
 

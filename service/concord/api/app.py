@@ -21,12 +21,12 @@ from concord.api.routes.metrics import MetricsController
 from concord.api.routes.reader import reader_page, static_files
 from concord.api.routes.summaries import create_summary, summary_options
 from concord.api.security_headers import security_headers
-from concord.api.summary_runner import SummaryRunner
 from concord.api.unread_body import close_after_unread_body
 from concord.jobs.queue import open_queue
 from concord.observability import tracing
 from concord.observability.metrics import http_metrics
 from concord.observability.request_ids import current_request_id, with_request_id
+from concord.serving.summary_runner import SummaryRunner
 from concord.settings import Settings, get_settings
 
 

@@ -1,5 +1,9 @@
-"""Examples shown in the OpenAPI document: a short excerpt of the sample article, the summary a
-model made of it, and one problem document per error status.
+"""Examples shown in the OpenAPI document: a short excerpt of the sample article, the summary
+the default prompt makes of it, and one problem document per error status.
+
+The summary is not written by hand: example answers of each pass are validated against the
+passes' real schemas and assembled by the pipeline's own steps, so it cannot drift from what
+the API returns.
 
 Each problem's detail is worded as the code that raises it words it, and the limits it quotes
 are the settings' defaults, read from the settings themselves.
@@ -9,8 +13,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from concord.cited_summary import build_agreements, build_disagreements, build_participants, finish
 from concord.errors import TYPE_BASE
+from concord.prompts import load_prompt
 from concord.providers.embedded.catalog import DEFAULT_EMBEDDED
+from concord.schema import (
+    AgreementsPass,
+    DisagreementsPass,
+    Meta,
+    ParticipantsPass,
+    PassStats,
+    SummaryResult,
+    Usage,
+    VerificationCounts,
+)
+from concord.sentences import SentenceIndex, split_sentences
 from concord.settings import ApiSettings, FetchSettings, Settings, body_limit_for
 
 _API = ApiSettings()
@@ -39,81 +56,115 @@ EXAMPLE_HTML_REQUEST = (
     + '</article><section id="comments"><p>About time they talked.</p></section></body></html>'
 )
 
-
-def _evidence(quote: str) -> dict[str, Any]:
-    start = _EXCERPT.index(quote)
-    return {
-        "quote": quote,
-        "start": start,
-        "end": start + len(quote),
-        "grounded": True,
-        "match": "exact",
-        "score": 100.0,
-    }
-
-
-_KERRY = "We both recognise the need to destroy and ultimately defeat Isil"
-_AGREE = "agreed to increase cooperation between intelligence services on Isis"
-_REFUSE = "Russia has so far refused to join the coalition"
-
-EXAMPLE_RESPONSE: dict[str, Any] = {
-    "summary": {
-        "participants": [
-            {
-                "name": "John Kerry",
-                "role": "US Secretary of State",
-                "affiliation": "United States",
-                "evidence": [_evidence(_KERRY)],
-                "grounded": True,
-            },
-            {
-                "name": "Sergei Lavrov",
-                "role": "Russian Foreign Minister",
-                "affiliation": "Russia",
-                "evidence": [_evidence("Russian Foreign Minister Sergei Lavrov")],
-                "grounded": True,
-            },
-        ],
-        "agreements": [
-            {
-                "statement": "The US and Russia will increase intelligence cooperation on Isis.",
-                "parties": ["John Kerry", "Sergei Lavrov"],
-                "evidence": [_evidence(_AGREE)],
-                "grounded": True,
-            }
-        ],
-        "disagreements": [
-            {
-                "topic": "Joining the US-led coalition against Isis",
-                "positions": [
-                    {"party": "Sergei Lavrov", "position": "Russia will not join the coalition."},
-                    {"party": "John Kerry", "position": "The US leads the coalition."},
-                ],
-                "evidence": [_evidence(_REFUSE)],
-                "grounded": True,
-            }
-        ],
-    },
-    "meta": {
-        "provider": "local",
-        "model": DEFAULT_EMBEDDED.name,
-        "prompt_version": "summarise/v2",
-        "prompt_hash": "3f1c0d2a9b8e7f60",
-        "schema_hash": "a1b2c3d4e5f60718",
-        "calls": 1,
-        "usage": {"prompt_tokens": 912, "completion_tokens": 388, "total_tokens": 1300},
-        "latency_ms": 8421.5,
-        "grounding": {
-            "quotes": 4,
-            "grounded": 4,
-            "fuzzy": 0,
-            "flagged_items": 0,
-            "dropped_items": 0,
-            "policy": "flag",
-        },
-        "cached": False,
-    },
+# What each pass of the default prompt might answer for the excerpt (its sentences, numbered
+# as the model sees them: [1] the agreement, [2] Kerry's words, [3] the refusal), validated
+# against the passes' real output classes.
+EXAMPLE_PASS_ANSWERS = (
+    ParticipantsPass.model_validate(
+        {
+            "participants": [
+                {
+                    "name": "John Kerry",
+                    "role": "US Secretary of State",
+                    "affiliation": "United States",
+                    "sentences": [1, 2],
+                },
+                {
+                    "name": "Sergei Lavrov",
+                    "role": "Russian Foreign Minister",
+                    "affiliation": "Russia",
+                    "sentences": [1],
+                },
+            ]
+        }
+    ),
+    AgreementsPass.model_validate(
+        {
+            "agreements": [
+                {
+                    "sentences": [1],
+                    "statement": "The US and Russia will step up intelligence cooperation.",
+                    "parties": ["John Kerry", "Sergei Lavrov"],
+                }
+            ]
+        }
+    ),
+    DisagreementsPass.model_validate(
+        {
+            "disagreements": [
+                {
+                    "sentences": [3],
+                    "topic": "Joining the US-led coalition against Isis",
+                    "positions": [
+                        {"party": "Sergei Lavrov", "position": "Russia will not join it."},
+                        {"party": "John Kerry", "position": "The US leads the coalition."},
+                    ],
+                }
+            ]
+        }
+    ),
+)
+# Illustrative costs of each pass: (prompt tokens, of them from the server's cache, completion).
+_PASS_COSTS = {
+    "participants": (412, 0, 96),
+    "agreements": (455, 388, 52),
+    "disagreements": (457, 388, 71),
+    "verification": (431, 388, 24),
 }
+
+
+def _example_response() -> dict[str, Any]:
+    """The answer ``POST /v1/summaries`` gives for the excerpt with the default prompt, built by
+    the same steps the multi-pass pipeline takes after its model calls."""
+    prompt = load_prompt(Settings.model_fields["prompt_version"].default)
+    sentences = split_sentences(_EXCERPT)
+    index = SentenceIndex(tuple(sentences))
+    found, agreed, differ = EXAMPLE_PASS_ANSWERS
+    people = build_participants(found.participants, index, _EXCERPT, "")
+    summary, counts = finish(
+        people,
+        build_agreements(agreed.agreements, index, people),
+        build_disagreements(differ.disagreements, index, people),
+        "flag",
+    )
+    passes = [
+        PassStats(
+            name=name,
+            calls=1,
+            prompt_tokens=_PASS_COSTS[name][0],
+            cached_tokens=_PASS_COSTS[name][1],
+            completion_tokens=_PASS_COSTS[name][2],
+            latency_ms=2100.0,
+        )
+        for name in prompt.passes
+    ]
+    usage = Usage(
+        prompt_tokens=sum(p.prompt_tokens for p in passes),
+        completion_tokens=sum(p.completion_tokens for p in passes),
+        total_tokens=sum(p.prompt_tokens + p.completion_tokens for p in passes),
+    )
+    checked = len(agreed.agreements) + len(differ.disagreements)
+    verified = "verification" in prompt.passes
+    meta = Meta(
+        provider="local",
+        model=DEFAULT_EMBEDDED.name,
+        prompt_version=prompt.id,
+        prompt_hash=prompt.content_hash,
+        schema_hash=prompt.schema_hash,
+        calls=len(passes),
+        usage=usage,
+        latency_ms=sum(p.latency_ms for p in passes) + 12.5,
+        grounding=counts,
+        passes=passes,
+        verification=VerificationCounts(
+            checked=checked, kept=checked, kept_by_cue=0 if verified else checked
+        ),
+    )
+    document: dict[str, Any] = SummaryResult(summary=summary, meta=meta).model_dump(mode="json")
+    return document
+
+
+EXAMPLE_RESPONSE: dict[str, Any] = _example_response()
 
 
 def _from_a_page(response: dict[str, Any]) -> dict[str, Any]:

@@ -86,8 +86,11 @@ _JSON_BODY = Schema(
         ),
         "title": _optional_string("The headline, if it is not in the text."),
         "source_url": _optional_string("Where the article came from."),
+        "model": _optional_string(
+            "A model id 'provider:model' from the server's allowed list (also a query parameter)."
+        ),
         "provider": _optional_string(
-            "A model id from the server's allowed list (also a query parameter)."
+            "Another name for `model` (its earlier name); give one of the two, not both."
         ),
         "prompt_version": _optional_string(
             "A prompt version from the allowed list (also a query param)."

@@ -9,7 +9,7 @@ from typing import Any
 
 from litestar.openapi.spec import Example, OpenAPIMediaType, OpenAPIType, Schema
 
-from concord.api.examples import EXAMPLE_RESPONSE
+from concord.api.examples import EXAMPLE_PASS_ANSWERS, EXAMPLE_RESPONSE
 
 EVENTS_DESCRIPTION = """\
 Sent instead of JSON when the request has `Accept: text/event-stream`. Each event's `data` is
@@ -18,7 +18,8 @@ one JSON object:
 - `accepted`: `{"provider", "model", "prompt_version"}`, once the request passed every check.
 - `step`: `{"step", "phase", "elapsed_ms", "partial"}`, as each pipeline step starts
   (`phase: "started"`) and finishes (`"finished"`, with `partial` holding what the step made,
-  or `null`). Step names come from the pipeline (today `prompt`, `model`, `grounding`); a
+  or `null`). Step names come from the pipeline (with the default prompt `sentences`, one per
+  pass, then `grounding`; with a single-pass prompt `prompt`, `model`, `grounding`); a
   client should show whatever names arrive rather than expect a fixed list.
 - `summary`: exactly the JSON a plain request returns; the last event.
 - `problem`: the RFC 9457 problem document a plain request would have returned, with
@@ -41,6 +42,23 @@ def _step(step: str, phase: str, elapsed_ms: float, partial: dict[str, Any] | No
 
 
 _META = EXAMPLE_RESPONSE["meta"]
+_ANSWERS = {type(a).__name__.removesuffix("Pass").lower(): a for a in EXAMPLE_PASS_ANSWERS}
+
+
+def _pass_steps() -> list[str]:
+    """Each pass of the default prompt started and finished, ``partial`` its validated answer."""
+    events, elapsed = [], 0.4
+    for stats in _META["passes"]:
+        name = stats["name"]
+        events.append(_step(name, "started", round(elapsed, 1)))
+        elapsed += stats["latency_ms"]
+        answer = _ANSWERS.get(name)
+        partial = answer.model_dump(mode="json") if answer else {"checks": "…"}
+        events.append(_step(name, "finished", round(elapsed, 1), partial))
+    return events
+
+
+_SENTENCES = {"sentences": 3, "withheld": []}
 EXAMPLE_STREAM = "".join(
     [
         _event(
@@ -51,14 +69,11 @@ EXAMPLE_STREAM = "".join(
                 "prompt_version": _META["prompt_version"],
             },
         ),
-        _step("prompt", "started", 0.0),
-        _step(
-            "prompt", "finished", 0.2, {"prompt_version": _META["prompt_version"], "messages": 2}
-        ),
-        _step("model", "started", 0.2),
-        _step("model", "finished", 26950.4, {"calls": 1, "usage": _META["usage"], "summary": "…"}),
-        _step("grounding", "started", 26950.5),
-        _step("grounding", "finished", 26952.1, {"grounding": _META["grounding"]}),
+        _step("sentences", "started", 0.0),
+        _step("sentences", "finished", 0.4, _SENTENCES),
+        *_pass_steps(),
+        _step("grounding", "started", _META["latency_ms"] - 1.5),
+        _step("grounding", "finished", _META["latency_ms"], {"grounding": _META["grounding"]}),
         _event("summary", EXAMPLE_RESPONSE),
     ]
 )

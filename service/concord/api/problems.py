@@ -22,8 +22,9 @@ from litestar.plugins.problem_details import (
     ProblemDetailsPlugin,
 )
 
-from concord.errors import TYPE_BASE, ConcordError
+from concord.errors import TYPE_BASE, ConcordError, RequestInvalid
 from concord.observability.request_ids import current_request_id
+from concord.records import problem_document
 from concord.redact import redact
 
 log = logging.getLogger(__name__)
@@ -55,14 +56,6 @@ class UnsupportedMediaType(ConcordError):
     slug = "unsupported-media-type"
 
 
-class RequestInvalid(ConcordError):
-    """The request's fields have the wrong names or types, or ask for something not allowed."""
-
-    status = 422
-    title = "Invalid request"
-    slug = "validation"
-
-
 class Unauthorized(ConcordError):
     status = 401
     title = "Unauthorized"
@@ -80,26 +73,7 @@ class Unauthorized(ConcordError):
         return {"WWW-Authenticate": challenge}
 
 
-class RequestTimeout(ConcordError):
-    """The whole request (queueing and model time) outran ``settings.api.request_timeout_s``."""
-
-    status = 504
-    title = "Request timeout"
-    slug = "request-timeout"
-
-
 _HTTP_SLUGS = {404: "not-found", 405: "method-not-allowed", 413: "body-too-large"}
-
-
-def _clean(value: Any) -> Any:
-    """Redact strings anywhere in an ``extra`` value before it leaves the process."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, list | tuple):
-        return [_clean(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _clean(item) for key, item in value.items()}
-    return value
 
 
 def _with_request_id(extra: dict[str, Any] | None = None) -> dict[str, Any] | None:
@@ -109,16 +83,18 @@ def _with_request_id(extra: dict[str, Any] | None = None) -> dict[str, Any] | No
 
 
 def concord_problem(error: ConcordError) -> ProblemDetailsException:
-    """A Concord error as a problem document: type, title, status, detail and its extras."""
+    """A Concord error as a problem document: ``records.problem_document``'s, with headers."""
     if error.status >= 500:
         log.warning("%s: %s", error.title, redact(error.detail))
+    document = problem_document(error)
+    fields = {name: document.pop(name) for name in ("type", "title", "status", "detail")}
     return ProblemDetailsException(
-        detail=redact(error.detail),
-        status_code=error.status,
+        detail=fields["detail"],
+        status_code=fields["status"],
         headers=error.headers or None,
-        extra=_with_request_id(_clean(error.extra)),
-        type_=error.type_uri,
-        title=error.title,
+        extra=_with_request_id(document),
+        type_=fields["type"],
+        title=fields["title"],
     )
 
 
@@ -138,7 +114,7 @@ def http_problem(exc: HTTPException) -> ProblemDetailsException:
 
 def validation_problem(exc: ValidationException) -> ProblemDetailsException:
     """Litestar's parameter validation (query strings) reported like our own 422s."""
-    return concord_problem(RequestInvalid(str(exc.detail), errors=_clean(exc.extra)))
+    return concord_problem(RequestInvalid(str(exc.detail), errors=exc.extra))
 
 
 def unexpected_problem(exc: Exception) -> ProblemDetailsException:

@@ -14,16 +14,16 @@ from typing import Any
 
 from litestar import Request
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from concord.api.problems import (
     BodyTimeout,
     BodyTooLarge,
     MalformedJson,
-    RequestInvalid,
     UnsupportedMediaType,
 )
 from concord.article import decode_article_bytes
+from concord.errors import RequestInvalid
 from concord.settings import Settings
 from concord.sources.decode import decode_page
 
@@ -40,7 +40,12 @@ class SummaryRequest(BaseModel):
     )
     title: str | None = Field(None, description="The headline, if it is not in the text.")
     source_url: str | None = Field(None, description="Where the article came from.")
-    provider: str | None = Field(None, description="A model id from the allowed list.")
+    model: str | None = Field(
+        None,
+        validation_alias=AliasChoices("model", "provider"),
+        description="A model id 'provider:model' from the allowed list (`GET /v1/options`). "
+        "`provider` is accepted as another name for this field (its earlier name).",
+    )
     prompt_version: str | None = Field(None, description="A prompt version from the allowed list.")
 
 

@@ -19,9 +19,9 @@ from litestar import Request
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from concord.api.problems import problem_details_plugin
-from concord.api.summary_runner import ResolvedJob, SummaryRunner
 from concord.progress import StepEvent
 from concord.schema import SummaryResult
+from concord.serving.summary_runner import ResolvedJob, SummaryRunner
 
 EVENT_TYPES = ("accepted", "step", "summary", "problem")
 _TO_PROBLEM = problem_details_plugin().config.exception_to_problem_detail_map
@@ -36,7 +36,7 @@ def _message(event: str, data: dict[str, Any]) -> ServerSentEventMessage:
     return ServerSentEventMessage(event=event, data=json.dumps(data, ensure_ascii=False))
 
 
-def problem_document(request: Request[Any, Any, Any], error: Exception) -> dict[str, Any]:
+def event_problem(request: Request[Any, Any, Any], error: Exception) -> dict[str, Any]:
     """The problem document a plain request failing with ``error`` would have had as its body.
 
     The same exception-to-problem map serves both, so a stream's ``problem`` cannot drift from
@@ -80,7 +80,7 @@ async def _events(
         try:
             result = work.result()
         except Exception as error:  # every failure becomes the problem a plain POST would get
-            yield _message("problem", problem_document(request, error))
+            yield _message("problem", event_problem(request, error))
             return
         yield _message("summary", summary_document(finish(result)))
     finally:

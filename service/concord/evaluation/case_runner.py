@@ -39,7 +39,7 @@ from concord.prompts import PromptTemplate
 from concord.providers.call import CallOptions
 from concord.providers.connection import ConnectedModel, connect
 from concord.providers.profiles import PROFILES, ModelRef
-from concord.schema import SummaryResult, schema_hash
+from concord.schema import SummaryResult
 from concord.settings import Settings
 
 REPLAY_BASE_URL = "http://127.0.0.1:9/v1"
@@ -193,7 +193,7 @@ async def record_case(
         model=model.model,
         prompt_version=prompt.id,
         prompt_hash=prompt.content_hash,
-        schema_hash=schema_hash(),
+        schema_hash=prompt.schema_hash,
         model_id_hash=model_id_hash(model.provider, model.model),
         article_sha256=check_article(case.article, max_chars=10**9).sha256,
         options=options_dict(options, settings.max_article_chars),

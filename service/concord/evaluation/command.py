@@ -44,7 +44,9 @@ def _csv(value: str) -> list[str]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     mode = parser.add_argument_group("what to run")
     mode.add_argument("--record", action="store_true", help="call the live model and re-record")
-    mode.add_argument("--provider", help="provider profile, e.g. local, openai, ollama")
+    mode.add_argument(
+        "--provider", help="provider profile, e.g. local (the embedded model), openai, ollama"
+    )
     mode.add_argument("--model", help="model id 'provider:model'")
     mode.add_argument("--providers", type=_csv, help="replay several recorded models: a,b")
     mode.add_argument("--only", type=_csv, metavar="IDS", help="only these case ids: a,b")

@@ -17,12 +17,12 @@ from typing import Any
 from saq import Job
 from saq.types import Context
 
-from concord.api.summary_runner import SummaryJob, SummaryRunner
 from concord.article import check_article
 from concord.errors import ConcordError, Overloaded
 from concord.observability import tracing
 from concord.observability.request_ids import request_id_set
 from concord.records import problem_record, summary_record
+from concord.serving.summary_runner import SummaryJob, SummaryRunner
 
 
 class JobContext(Context, total=False):
@@ -37,20 +37,22 @@ async def summarise_article(
     text: str,
     title: str | None = None,
     source_url: str | None = None,
-    provider: str | None = None,
+    model: str | None = None,
     prompt_version: str | None = None,
+    provider: str | None = None,
     request_id: str | None = None,
     trace_context: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The SAQ task: a summary record, or a problem record; logged under the submitting
-    request's id, traced as part of its trace."""
+    request's id, traced as part of its trace. ``provider`` is ``model`` as jobs queued before
+    the field was renamed carry it."""
     with request_id_set(request_id), tracing.continued(trace_context, "job summarise_article"):
         return await _summarise(
             ctx,
             text=text,
             title=title,
             source_url=source_url,
-            provider=provider,
+            model=model or provider,
             prompt_version=prompt_version,
         )
 
@@ -61,7 +63,7 @@ async def _summarise(
     text: str,
     title: str | None,
     source_url: str | None,
-    provider: str | None,
+    model: str | None,
     prompt_version: str | None,
 ) -> dict[str, Any]:
     runner = ctx["runner"]
@@ -72,9 +74,7 @@ async def _summarise(
         article = check_article(
             text, max_chars=runner.settings.max_article_chars, title=title, source_url=source_url
         )
-        result = await runner.run(
-            SummaryJob(article, provider=provider, prompt_version=prompt_version)
-        )
+        result = await runner.run(SummaryJob(article, model=model, prompt_version=prompt_version))
         return summary_record(result)
     except Overloaded:
         raise  # the fleet is busy: SAQ retries the job after its delay

@@ -20,12 +20,12 @@ from redis.exceptions import RedisError
 from saq import Worker
 from saq.types import PartialTimersDict
 
-from concord.api.summary_runner import SummaryRunner
 from concord.errors import ConfigurationError
 from concord.jobs.queue import TASK, QueueUnavailable, open_queue
 from concord.jobs.task import JobContext, summarise_article
 from concord.observability.tracing import configure_tracing
 from concord.redact import configure_logging
+from concord.serving.summary_runner import SummaryRunner
 from concord.settings import Settings, get_settings
 from concord.shared.redis_link import shown_url
 

@@ -13,7 +13,7 @@ from openai import AsyncOpenAI
 
 from concord.errors import ConfigurationError, ProviderUnavailable
 from concord.providers.embedded.catalog import EmbeddedModel, find_embedded
-from concord.providers.embedded.model_file import LocalModelUnavailable
+from concord.providers.embedded.model_file import EmbeddedModelUnavailable
 from concord.providers.embedded.parent import LocalModelServer
 from concord.providers.profiles import PROFILES, ModelRef, ProviderProfile, parse_model_id
 from concord.settings import Settings
@@ -136,7 +136,7 @@ def embedded_model(settings: Settings) -> Iterator[str]:
     server = _local_model_server(settings, chosen)
     try:
         server.start()
-    except LocalModelUnavailable as exc:
+    except EmbeddedModelUnavailable as exc:
         raise _could_not_start(exc) from None
     try:
         yield server.base_url
@@ -150,7 +150,7 @@ async def _embedded_server(settings: Settings, model: EmbeddedModel) -> AsyncIte
     server = _local_model_server(settings, model)
     try:
         await server.__aenter__()
-    except LocalModelUnavailable as exc:
+    except EmbeddedModelUnavailable as exc:
         raise _could_not_start(exc) from None
     try:
         yield server.base_url

@@ -23,7 +23,6 @@ from pydantic import ValidationError
 from redis.asyncio.lock import Lock
 from redis.exceptions import LockError
 
-from concord.api.admission import slot_count
 from concord.schema import SummaryResult
 from concord.settings import Settings
 from concord.shared.global_slots import GlobalSlots
@@ -40,20 +39,21 @@ def shared_key(key: tuple[object, ...]) -> str:
 class SharedState:
     """A replica's view of the state it shares with the others."""
 
-    def __init__(self, settings: Settings, redis_url: str) -> None:
+    def __init__(self, settings: Settings, redis_url: str, slots: int) -> None:
         shared = settings.shared
         self.link = RedisLink(redis_url, retry_s=shared.retry_redis_s)
         self.store = RedisStore(self.link.client, namespace="concord:cache")
-        self.slots = GlobalSlots(self.link, slot_count(settings), ttl_s=shared.lock_ttl_s)
+        self.slots = GlobalSlots(self.link, slots, ttl_s=shared.lock_ttl_s)
         self.cache_ttl_s = shared.cache_ttl_s
         self.lock_ttl_s = shared.lock_ttl_s
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SharedState | None:
-        """Shared state when ``CONCORD_REDIS_URL`` is set, else None (memory only)."""
+    def from_settings(cls, settings: Settings, slots: int) -> SharedState | None:
+        """Shared state when ``CONCORD_REDIS_URL`` is set, else None (memory only); ``slots``
+        is the fleet-wide number of model calls at once (``serving.admission.slot_count``)."""
         if settings.redis_url is None:
             return None
-        return cls(settings, settings.redis_url.get_secret_value())
+        return cls(settings, settings.redis_url.get_secret_value(), slots)
 
     async def cached(self, key: str) -> SummaryResult | None:
         """The summary another replica (or this one) stored, or None; None too if Redis fails."""

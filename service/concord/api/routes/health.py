@@ -5,9 +5,9 @@ from __future__ import annotations
 from litestar import get
 from litestar.di import NamedDependency
 
-from concord.api.summary_runner import SummaryRunner
 from concord.observability import metrics
 from concord.providers.readiness import check_ready
+from concord.serving.summary_runner import SummaryRunner
 
 
 @get("/healthz", summary="Liveness", tags=["health"], sync_to_thread=False)

@@ -18,14 +18,14 @@ from redis.exceptions import RedisError
 from saq.queue.redis import RedisQueue
 
 from concord.api.openapi import SummariseOperation
-from concord.api.problems import RequestInvalid
 from concord.api.request_body import parse_summary_request, read_body
 from concord.api.routes.summaries import either
-from concord.api.summary_runner import SummaryRunner
 from concord.article import check_article
+from concord.errors import RequestInvalid
 from concord.jobs.queue import JobState, QueueUnavailable, job_outcome, job_state, new_job
 from concord.observability import tracing
 from concord.observability.request_ids import current_request_id
+from concord.serving.summary_runner import SummaryRunner
 
 
 class JobView(BaseModel):
@@ -42,11 +42,12 @@ class JobView(BaseModel):
 
 @post("/jobs", status_code=202, summary="Submit a summary job", tags=["jobs"],
       operation_class=SummariseOperation)  # fmt: skip
-async def create_job(
+async def create_job(  # noqa: PLR0917 - Litestar passes each parameter by name
     request: Request[Any, Any, Any],
     runner: NamedDependency[SummaryRunner],
     jobs: NamedDependency[RedisQueue],
-    provider: Annotated[str | None, QueryParameter(description="A model id.")] = None,
+    model: Annotated[str | None, QueryParameter(description="A model id.")] = None,
+    provider: Annotated[str | None, QueryParameter(description="Another name for `model`.")] = None,
     prompt_version: Annotated[str | None, QueryParameter(description="A prompt version.")] = None,
 ) -> Response[JobView]:
     """Queue the article in the body (same body as ``POST /v1/summaries``); answer 202 with the
@@ -59,7 +60,7 @@ async def create_job(
         raise RequestInvalid("jobs take the article as text; send pages to POST /v1/summaries")
     check_article(fields.text, max_chars=settings.max_article_chars, title=fields.title)
     values = fields.model_dump() | {
-        "provider": either("provider", fields.provider, provider),
+        "model": either("model", fields.model, either("model", model, provider)),
         "prompt_version": either("prompt_version", fields.prompt_version, prompt_version),
         # The worker logs under the submitter's request id and continues its trace.
         "request_id": current_request_id(),

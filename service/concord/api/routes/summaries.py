@@ -12,12 +12,12 @@ from litestar.response import ServerSentEvent
 
 from concord.api.article_source import source_of
 from concord.api.openapi import SUMMARY_RESPONSES, SummariseOperation
-from concord.api.problems import RequestInvalid
 from concord.api.request_body import parse_summary_request, read_summary_body
 from concord.api.summary_events import summary_events, wants_events
-from concord.api.summary_runner import SummaryJob, SummaryRunner
 from concord.article import check_article
+from concord.errors import RequestInvalid
 from concord.schema import SummaryResult
+from concord.serving.summary_runner import SummaryJob, SummaryRunner
 from concord.sources.page import with_source
 
 
@@ -32,8 +32,11 @@ from concord.sources.page import with_source
 async def create_summary(
     request: Request[Any, Any, Any],
     runner: NamedDependency[SummaryRunner],
+    model: Annotated[
+        str | None, QueryParameter(description="A model id 'provider:model' from the allowed list.")
+    ] = None,
     provider: Annotated[
-        str | None, QueryParameter(description="A model id from the allowed list.")
+        str | None, QueryParameter(description="Another name for `model` (its earlier name).")
     ] = None,
     prompt_version: Annotated[
         str | None, QueryParameter(description="A prompt version from the allowed list.")
@@ -41,8 +44,9 @@ async def create_summary(
 ) -> SummaryResult | ServerSentEvent:
     """Summarise the article in the body: participants, agreements and disagreements, each with
     verbatim quotes located in the article. Identical requests are answered from a cache
-    (``meta.cached: true``). ``provider`` and ``prompt_version`` may be given in the JSON body or
-    as query parameters, and must be on the server's allowed lists.
+    (``meta.cached: true``). ``model`` (a model id; ``provider`` is another name for it) and
+    ``prompt_version`` may be given in the JSON body or as query parameters, and must be on the
+    server's allowed lists.
 
     With ``Accept: text/event-stream`` the answer is a stream of server-sent events instead:
     ``accepted``, ``step`` (each pipeline step as it starts and finishes), then ``summary`` (this
@@ -65,7 +69,7 @@ async def create_summary(
     )
     job = SummaryJob(
         article,
-        provider=either("provider", fields.provider, provider),
+        model=either("model", fields.model, either("model", model, provider)),
         prompt_version=either("prompt_version", fields.prompt_version, prompt_version),
     )
     if wants_events(request):
@@ -76,7 +80,7 @@ async def create_summary(
 
 @get("/options", summary="What a request may choose", tags=["summaries"])
 async def summary_options(runner: NamedDependency[SummaryRunner]) -> dict[str, list[str]]:
-    """The models (``provider``) and prompt versions (``prompt_version``) this server lets a
+    """The models (``model``) and prompt versions (``prompt_version``) this server lets a
     request pick, each list starting with the server's default: the same lists
     ``POST /v1/summaries`` enforces."""
     return runner.choices()

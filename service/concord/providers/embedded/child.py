@@ -14,7 +14,7 @@ import threading
 from typing import IO
 
 CHILD_MODULE = "concord.providers.embedded.child"
-_CHILD_ERROR_PREFIX = "E concord local model server:"
+_CHILD_ERROR_PREFIX = "E concord embedded model server:"
 
 
 def _exit_when_parent_dies(lifeline: IO[bytes]) -> None:

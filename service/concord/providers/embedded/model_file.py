@@ -18,7 +18,7 @@ from concord.providers.embedded.catalog import DEFAULT_EMBEDDED, EmbeddedModel
 from concord.providers.embedded.startup_checks import file_matches
 
 
-class LocalModelUnavailable(Exception):
+class EmbeddedModelUnavailable(Exception):
     """The embedded model cannot run here; the message is one line saying why."""
 
 
@@ -76,7 +76,7 @@ def ensure_model_file(
                 else:
                     _assemble(_part_paths(model), target, model.size, model.sha256, model)
     except OSError as exc:
-        raise LocalModelUnavailable(f"cannot write the model to {directory}: {exc}") from exc
+        raise EmbeddedModelUnavailable(f"cannot write the model to {directory}: {exc}") from exc
     return target
 
 
@@ -104,7 +104,7 @@ def _part_paths(model: EmbeddedModel = DEFAULT_EMBEDDED) -> list[Path]:
         try:
             module = importlib.import_module(model.part_module.format(i=i))
         except ImportError as exc:
-            raise LocalModelUnavailable(
+            raise EmbeddedModelUnavailable(
                 f"{model.part_package(i)} is not installed: pip install 'concord[{model.extra}]'"
             ) from exc
         paths.append(Path(getattr(module, model.part_path_function)()))
@@ -139,7 +139,7 @@ def _assemble(
             os.fsync(out.fileno())
             written = out.tell()
         if written != size or digest.hexdigest() != sha256:
-            raise LocalModelUnavailable(
+            raise EmbeddedModelUnavailable(
                 f"model parts assemble to {written} bytes with sha256 {digest.hexdigest()}, "
                 f"expected {size} bytes with sha256 {sha256}: "
                 f"reinstall {model.part_package('*')}"

@@ -45,7 +45,7 @@ from concord.loopback import free_port
 from concord.providers.embedded.catalog import DEFAULT_EMBEDDED, EmbeddedModel
 from concord.providers.embedded.child import CHILD_MODULE
 from concord.providers.embedded.model_file import (
-    LocalModelUnavailable,
+    EmbeddedModelUnavailable,
     default_cache_dir,
     ensure_model_file,
 )
@@ -119,7 +119,7 @@ class LocalModelServer:
     def start(self) -> str:
         """Start the server if it is not running and return its ``base_url`` once it is healthy.
 
-        Raises ``LocalModelUnavailable`` when xllamacpp or the model parts are missing, the model
+        Raises ``EmbeddedModelUnavailable`` when xllamacpp or the model parts are missing, the model
         fails verification, or the server does not become healthy within ``startup_timeout``.
         """
         # Only one start at a time, but stop() never waits for a start: it kills the child,
@@ -129,13 +129,13 @@ class LocalModelServer:
                 return self.base_url
             self.stop()  # reap a child that died on its own
             if importlib.util.find_spec("xllamacpp") is None:
-                raise LocalModelUnavailable(
+                raise EmbeddedModelUnavailable(
                     "xllamacpp is not installed: pip install 'concord[local]'"
                 )
             model_path = ensure_model_file(self.cache_dir, self.embedded)
             self._needed = memory_needed(model_path.stat().st_size, self.n_ctx * self.parallel)
             if problem := memory_problem(self._needed, available_memory()):
-                raise LocalModelUnavailable(problem)
+                raise EmbeddedModelUnavailable(problem)
             port = free_port()
             with self._lock:
                 self.base_url = f"http://127.0.0.1:{port}/v1"
@@ -206,14 +206,16 @@ class LocalModelServer:
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         while time.monotonic() < deadline:
             if self._proc is not proc:
-                raise LocalModelUnavailable("the local model server was stopped while starting")
+                raise EmbeddedModelUnavailable(
+                    "the embedded model server was stopped while starting"
+                )
             if (code := proc.poll()) is not None:
-                raise LocalModelUnavailable(self._exit_reason(code, port))
+                raise EmbeddedModelUnavailable(self._exit_reason(code, port))
             if _healthy(opener, f"http://127.0.0.1:{port}/health"):
                 return
             time.sleep(0.2)
-        raise LocalModelUnavailable(
-            f"the local model server was not ready after {self.startup_timeout:.0f}s"
+        raise EmbeddedModelUnavailable(
+            f"the embedded model server was not ready after {self.startup_timeout:.0f}s"
             f"{self._log_tail()}"
         )
 
@@ -222,7 +224,7 @@ class LocalModelServer:
         explained = explain_exit(
             code, self._log_lines(), model_path=self._model_path, port=port, needed=self._needed
         )
-        return explained or f"the local model server exited with code {code}{self._log_tail()}"
+        return explained or f"the embedded model server exited with code {code}{self._log_tail()}"
 
     def _log_lines(self) -> list[str]:
         if not self._log_to_file:

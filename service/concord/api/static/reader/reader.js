@@ -114,7 +114,7 @@ async function submit(event) {
   $("progress").hidden = false;
   $("submit").disabled = true;
   articleText = $("article").value;
-  const body = { text: articleText, provider: $("model").value, prompt_version: $("prompt").value };
+  const body = { text: articleText, model: $("model").value, prompt_version: $("prompt").value };
   if ($("title").value.trim()) body.title = $("title").value.trim();
   try {
     const response = await fetch("/v1/summaries", {

@@ -18,7 +18,7 @@ from concord.batch.ledger import Ledger
 from concord.batch.local import run_local
 from concord.batch.queued import run_queued
 from concord.batch.report import BatchView, Tally
-from concord.cli_summarise import settings_from_args
+from concord.cli.summarise import settings_from_args
 from concord.providers.profiles import parse_model_id
 from concord.redact import configure_logging
 from concord.settings import Settings
@@ -35,7 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--queue", metavar="REDIS_URL", help="send the articles to `concord worker`s instead"
     )
-    parser.add_argument("--provider", help="provider profile, e.g. openai, ollama, local")
+    parser.add_argument(
+        "--provider", help="provider profile, e.g. openai, ollama, or local (the embedded model)"
+    )
     parser.add_argument("--model", help="model id 'provider:model' or a model name")
     parser.add_argument("--prompt-version", help="prompt template, e.g. summarise/v3")
     parser.add_argument(

@@ -1,6 +1,6 @@
 """The models a server process talks to: the default one, opened at startup, and any a request
 picks from the allowed list, opened on first use. All stay open for the app's life and close at
-shutdown, so the embedded local model is started once per process, not once per request.
+shutdown, so the embedded model is started once per process, not once per request.
 """
 
 from __future__ import annotations

@@ -1,6 +1,11 @@
 """``concord``: the command line. Each subcommand lives in its own module with two functions,
 ``add_arguments(parser)`` and ``run(args) -> int``; this file only wires them together and turns
-Concord's errors into one readable line and an exit code."""
+Concord's errors into one readable line and an exit code.
+
+The commands that are only argument handling live here (``cli.summarise``, ``cli.batch``,
+``cli.providers``); ``serve``, ``worker`` and ``eval`` keep theirs beside what they start
+(``api.serve``, ``jobs.worker``, ``evaluation.command``). Nothing outside ``cli`` imports it.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +18,12 @@ from concord import __version__
 from concord.errors import ConcordError, ConfigurationError, ProviderError
 
 SUBCOMMANDS = {
-    "summarise": ("concord.cli_summarise", "summarise an article file (or - for stdin)"),
+    "summarise": ("concord.cli.summarise", "summarise an article file (or - for stdin)"),
     "serve": ("concord.api.serve", "serve the HTTP API"),
-    "batch": ("concord.batch.command", "summarise a corpus (folder of .txt or JSONL) to JSONL"),
+    "batch": ("concord.cli.batch", "summarise a corpus (folder of .txt or JSONL) to JSONL"),
     "worker": ("concord.jobs.worker", "process summary jobs from the Redis queue"),
     "eval": ("concord.evaluation.command", "run the eval suite (replay by default, or --record)"),
-    "providers": ("concord.cli_providers", "list provider profiles: keys set, URLs answering"),
+    "providers": ("concord.cli.providers", "list provider profiles: keys set, URLs answering"),
 }
 
 EXIT_BAD_INPUT = 2
@@ -61,7 +66,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_code(error)
     except KeyboardInterrupt:
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -8,7 +8,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from concord.cli_progress import terminal_progress, wants_progress
+from concord.cli.progress import terminal_progress, wants_progress
 from concord.errors import InvalidArticle
 from concord.pipeline import summarise_text
 from concord.redact import configure_logging
@@ -24,7 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="article file (UTF-8 text, or a saved .html page), - to read standard input, "
         "or an http(s) URL to fetch",
     )
-    parser.add_argument("--provider", help="provider profile, e.g. openai, ollama, local")
+    parser.add_argument(
+        "--provider", help="provider profile, e.g. openai, ollama, or local (the embedded model)"
+    )
     parser.add_argument("--model", help="model id 'provider:model' or a model name")
     parser.add_argument("--prompt-version", help="prompt template, e.g. summarise/v3")
     parser.add_argument("--title", help="the article's headline, if it is not in the text")

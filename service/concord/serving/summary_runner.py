@@ -14,14 +14,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from concord.api.admission import Admission, slot_count
-from concord.api.cache import CacheKey, SummaryCache, cache_key, mark_cached
-from concord.api.coalesce import InFlight
-from concord.api.limiter import ConcurrencyLimiter
-from concord.api.model_clients import ModelPool
-from concord.api.problems import RequestInvalid, RequestTimeout
-from concord.api.step_relay import StepRelay
 from concord.article import Article
+from concord.errors import RequestInvalid, RequestTimeout
 from concord.observability import metrics
 from concord.pipeline import PipelineOptions, summarise
 from concord.progress import ProgressCallback
@@ -29,6 +23,12 @@ from concord.prompts import PromptTemplate, load_prompt
 from concord.providers.connection import ConnectedModel
 from concord.providers.warmup import warm_up
 from concord.schema import SummaryResult
+from concord.serving.admission import Admission, slot_count
+from concord.serving.cache import CacheKey, SummaryCache, cache_key, mark_cached
+from concord.serving.coalesce import InFlight
+from concord.serving.limiter import ConcurrencyLimiter
+from concord.serving.model_pool import ModelPool
+from concord.serving.step_relay import StepRelay
 from concord.settings import Settings
 from concord.shared.state import SharedState, shared_key
 
@@ -38,7 +38,7 @@ class SummaryJob:
     """A checked article and what the request asked for (None: the server's defaults)."""
 
     article: Article
-    provider: str | None = None
+    model: str | None = None  # a model id, 'provider:model'
     prompt_version: str | None = None
 
 
@@ -58,7 +58,7 @@ class SummaryRunner:
         self.settings = settings
         self.models = ModelPool(settings)
         self.cache = SummaryCache(settings.api.cache_entries)
-        self.shared = SharedState.from_settings(settings)
+        self.shared = SharedState.from_settings(settings, slot_count(settings))
         self.limiter = ConcurrencyLimiter(
             slot_count(settings),
             settings.api.max_queue,
@@ -90,7 +90,7 @@ class SummaryRunner:
     async def resolve(self, job: SummaryJob) -> ResolvedJob:
         """Check the job's choices against the allowed lists; raises ``RequestInvalid``."""
         prompt = self._prompt(job.prompt_version)
-        return ResolvedJob(job.article, prompt, await self._model(job.provider))
+        return ResolvedJob(job.article, prompt, await self._model(job.model))
 
     @metrics.count_summaries
     async def run_resolved(
@@ -167,14 +167,14 @@ class SummaryRunner:
             raise RequestInvalid(_not_allowed("prompt_version", version, [default, *allowed]))
         return load_prompt(version or default, self.settings.prompts_dir)
 
-    async def _model(self, provider: str | None) -> ConnectedModel:
+    async def _model(self, model_id: str | None) -> ConnectedModel:
         default = self.settings.model
         allowed = self.settings.api.allowed_models
-        if provider is None or provider == default:
+        if model_id is None or model_id == default:
             return self.models.default
-        if provider not in allowed:
-            raise RequestInvalid(_not_allowed("provider", provider, [default, *allowed]))
-        return await self.models.get(provider)
+        if model_id not in allowed:
+            raise RequestInvalid(_not_allowed("model", model_id, [default, *allowed]))
+        return await self.models.get(model_id)
 
 
 def _not_allowed(field: str, value: str, allowed: list[str]) -> str:

@@ -25,8 +25,6 @@ import math
 import time
 from collections.abc import AsyncIterator
 
-from concord.api.limiter import ConcurrencyLimiter
-from concord.api.summary_estimate import SummaryEstimates, model_key
 from concord.errors import OverBudget, Overloaded
 from concord.observability import metrics
 from concord.observability.request_ids import note_estimate
@@ -34,6 +32,8 @@ from concord.providers.connection import ConnectedModel
 from concord.providers.profiles import parse_model_id
 from concord.providers.speed import listening
 from concord.schema import SummaryResult
+from concord.serving.limiter import ConcurrencyLimiter
+from concord.serving.summary_estimate import SummaryEstimates, model_key
 from concord.settings import Settings
 
 DEFAULT_SLOTS = 4  # model calls at once for a remote provider, unless set

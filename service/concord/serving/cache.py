@@ -14,7 +14,7 @@ from concord.article import Article
 from concord.observability import metrics
 from concord.prompts import PromptTemplate
 from concord.providers.connection import ConnectedModel
-from concord.schema import GroundingPolicy, SummaryResult, schema_hash
+from concord.schema import GroundingPolicy, SummaryResult
 from concord.settings import Settings
 
 
@@ -41,7 +41,7 @@ def cache_key(
         prompt_hash=prompt.content_hash,
         provider=model.provider,
         model=model.model,
-        schema_hash=schema_hash(),
+        schema_hash=prompt.schema_hash,
         grounding_policy=settings.grounding_policy,
         fuzzy_threshold=settings.fuzzy_threshold,
     )
