@@ -60,7 +60,7 @@ test: $(STAMP) system-packages lint
 ## verification call) of the default model.
 HISTORY := evals/history
 gate-history: $(STAMP)
-	for v in v2 v3 v4; do \
+	for v in v2 v3 v4 v5; do \
 	  CONCORD_PROMPT_VERSION=summarise/$$v $(BIN)/concord eval --gate \
 	    --cassettes $(HISTORY)/summarise-$$v --baseline $(HISTORY)/summarise-$$v/baseline.json \
 	    --reports-dir reports/history-$$v || exit 1; \

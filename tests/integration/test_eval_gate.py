@@ -132,26 +132,40 @@ def test_breaking_an_expectation_turns_the_gate_red_with_a_readable_diff(
 
 def _recorded_models(baseline: Path = BASELINE_PATH) -> list[str]:
     models = list(json.loads(baseline.read_text(encoding="utf-8"))["models"])
-    assert len(models) >= 2, "the baseline should hold two models: the embedded Qwen and Gemma"
+    assert len(models) >= 2, "the baseline should hold two models: the embedded Qwen and another"
     return models
 
 
-@pytest.mark.parametrize("suite", [EVALS, HISTORY], ids=["default prompt", "summarise-v2 history"])
+QWEN = "local:qwen2.5-coder-1.5b-instruct-q4_k_m"
+QWEN_SMALL = "local:qwen2.5-coder-0.5b-instruct-q4_k_m"
+GEMMA = "local:gemma3-270m-q4_k_m"
+
+
+@pytest.mark.parametrize(
+    ("suite", "prompt", "first", "second"),
+    [
+        (EVALS, None, QWEN, QWEN_SMALL),
+        (HISTORY, "summarise/v2", QWEN, GEMMA),
+    ],
+    ids=["default prompt", "summarise-v2 history"],
+)
 def test_two_models_side_by_side_in_one_table_and_one_report(
     suite: Path,
+    prompt: str | None,
+    first: str,
+    second: str,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _require_recordings()
     cassettes = suite / "cassettes" if suite == EVALS else suite
-    if suite == HISTORY:
-        _history(monkeypatch)  # both models are recorded with summarise/v2 there
-    qwen, gemma = "local:qwen2.5-coder-1.5b-instruct-q4_k_m", "local:gemma3-270m-q4_k_m"
-    assert {qwen, gemma} <= set(_recorded_models(suite / "baseline.json"))
+    if prompt is not None:
+        monkeypatch.setenv("CONCORD_PROMPT_VERSION", prompt)  # what that folder was recorded with
+    assert {first, second} <= set(_recorded_models(suite / "baseline.json"))
 
     code = main([
-        "eval", "--providers", "local:qwen,local:gemma", "--cases", str(CASES_DIR),
+        "eval", "--providers", f"{first},{second}", "--cases", str(CASES_DIR),
         "--cassettes", str(cassettes), "--reports-dir", str(tmp_path),
     ])  # fmt: skip
 
@@ -159,9 +173,9 @@ def test_two_models_side_by_side_in_one_table_and_one_report(
     assert code == 0
     table = out[out.index("side by side") :].splitlines()
     header = table[1]
-    assert header.index(qwen) < header.index(gemma)  # one column per model, in the order asked
+    assert header.index(first) < header.index(second)  # one column per model, in the order asked
     results = json.loads((tmp_path / "eval-results.json").read_text(encoding="utf-8"))
-    for model_id in (qwen, gemma):
+    for model_id in (first, second):
         runs = [r for r in results["runs"] if r["model_id"] == model_id]
         assert len(runs) == len(load_cases(CASES_DIR))
         # Means and counts cover the cases recorded for the model, not those never recorded.
@@ -172,8 +186,8 @@ def test_two_models_side_by_side_in_one_table_and_one_report(
         assert f"{passed}/{len(recorded)}" in rows["cases passed"]
     html = (tmp_path / "eval-report.html").read_text(encoding="utf-8")
     side = html[html.index("<h2>Side by side</h2>") : html.index("</table>")]
-    assert qwen in side
-    assert gemma in side
+    assert first in side
+    assert second in side
     assert "grounded share" in side
 
 
