@@ -81,7 +81,7 @@ eval: $(STAMP)
 gate: $(STAMP)
 	$(BIN)/concord eval --gate
 
-## make record MODEL=local:gemma3-270m records another model (default: the embedded Qwen).
+## make record MODEL=local:qwen-0.5b records another model (default: the embedded Qwen).
 record: $(STAMP)
 	$(BIN)/concord eval --record $(if $(MODEL),--model $(MODEL))
 

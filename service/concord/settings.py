@@ -174,7 +174,7 @@ class Settings(BaseSettings):
     model: str = Field(
         "local",
         description="Model id `provider:model`, or a profile name alone for its default model "
-        "(`local:gemma3-270m`: the second embedded model).",
+        "(`local:qwen-0.5b`: the second embedded model).",
     )
     base_url: str | None = Field(
         None, description="Override the provider profile's base URL (unset: the profile's)."
