@@ -98,8 +98,30 @@ def promote_name(participant: CitedParticipant, cited: Sequence[Sentence]) -> Ci
     return participant
 
 
-def _same_person(a: str, b: str) -> bool:
-    fa, fb = fold(a), fold(b)
+# Honorifics news puts before a surname ("Mr. Kerry", "Gov. Kjellberg"): not part of the name.
+# British style drops the full stop after the common ones ("Mr Kerry"); the military and
+# political ones need it ("Maj" is also a name).
+_HONORIFIC = re.compile(
+    r"^(?:(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof)\.?|"
+    r"(?:Gen|Sen|Rep|Gov|Lt|Col|Sgt|Capt|Cmdr|Adm|Maj|Rev|Hon|Pres)\.)\s+)+"
+)
+
+
+def bare_name(name: str) -> str:
+    """``name`` without leading honorifics, and without a description before a comma ("the
+    secretary of state, John Kerry" → "John Kerry")."""
+    head, comma, tail = name.rpartition(",")
+    if comma and tail.strip()[:1].isupper() and head[:1].islower():
+        name = tail
+    return _HONORIFIC.sub("", name.strip()).strip() or name.strip()
+
+
+def same_person(a: str, b: str) -> bool:
+    """True when two names are the same person: equal, or one inside the other, honorifics
+    and a leading description set aside ("Mr. Kerry", "John Kerry")."""
+    fa, fb = fold(bare_name(a)), fold(bare_name(b))
+    if not fa or not fb:
+        return False
     return fa == fb or bool(
         re.search(rf"(?<!\w){re.escape(fa)}(?!\w)", fb)
         or re.search(rf"(?<!\w){re.escape(fb)}(?!\w)", fa)
@@ -113,12 +135,15 @@ def build_participants(
     for given in found:
         cited = index.cited(given.sentences)
         item = promote_name(given, cited)
+        item = item.model_copy(update={"name": bare_name(item.name)})  # "Gov. Ida Lind": Ida Lind
         if not named_in(item.name, shown_text) and named_in(item.name, withheld_text):
             continue  # the name comes only from an instruction the model was not shown
-        same = next((p for p in people if _same_person(p.name, item.name)), None)
+        same = next((p for p in people if same_person(p.name, item.name)), None)
         if same is not None:
-            if len(item.name) > len(same.name):
+            if len(bare_name(item.name)) > len(bare_name(same.name)):
                 same.name = item.name  # keep the fuller form: "Kerry" → "John Kerry"
+            if len(item.role) > len(same.role):
+                same.role = item.role  # and the fuller role
             more = [e for e in evidence_for(cited) if e not in same.evidence]
             same.evidence = (same.evidence + more)[:MAX_PARTICIPANT_EVIDENCE]
             same.grounded = same.grounded or bool(cited)
@@ -155,7 +180,7 @@ def party_name(party: str, people: Sequence[Participant]) -> str:
     """A party written with its title ("Harbourton mayor Alice Fenwick"), in part ("Fenwick"),
     or as the body only one participant acts for ("Russia"), becomes that participant's name as
     listed; anyone else is left as written."""
-    by_name = next((p.name for p in people if _same_person(p.name, party)), None)
+    by_name = next((p.name for p in people if same_person(p.name, party)), None)
     if by_name is not None:
         return by_name
     acting_for = [p.name for p in people if p.affiliation and fold(p.affiliation) == fold(party)]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from concord.article import Article, check_article
+from concord.chunks import ChunkOptions
 from concord.grounding import ground_summary
 from concord.multipass import summarise_by_sentences
 from concord.observability import tracing
@@ -39,6 +40,7 @@ class PipelineOptions:
     fuzzy_threshold: float = 90.0
     call: CallOptions = field(default_factory=CallOptions)
     log_article_text: bool = False  # articles may be confidential: off unless asked for
+    chunking: ChunkOptions | None = field(default_factory=ChunkOptions)  # None: never chunk
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineOptions:
@@ -47,6 +49,11 @@ class PipelineOptions:
             grounding_policy=settings.grounding_policy,
             fuzzy_threshold=settings.fuzzy_threshold,
             log_article_text=settings.log_article_text,
+            chunking=ChunkOptions(
+                max_chars=settings.chunk_chars,
+                overlap_sentences=settings.chunk_overlap_sentences,
+                concurrency=settings.chunk_concurrency,
+            ),
             call=CallOptions(
                 temperature=settings.temperature,
                 max_tokens=settings.max_tokens,
@@ -107,6 +114,7 @@ async def _summarise(
             max_attempts=options.max_attempts,
             policy=options.grounding_policy,
             steps=steps,
+            chunking=options.chunking,
         )
         summary, counts, calls, usage = (
             outcome.summary,
@@ -118,6 +126,7 @@ async def _summarise(
             "passes": outcome.passes,
             "withheld": outcome.withheld,
             "verification": outcome.verification,
+            "chunks": outcome.chunks,
         }
     else:
         steps.started("prompt")

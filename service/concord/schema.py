@@ -348,6 +348,32 @@ class PassStats(_Strict):
         description="Cut off at the token cap (complete items kept), or mended on the last "
         "attempt (citations of sentences that do not exist dropped).",
     )
+    chunk: int | None = Field(
+        None,
+        exclude_if=lambda value: value is None,
+        description="Which chunk of a long article this pass read (1-based); absent when the "
+        "article went through in one piece.",
+    )
+
+
+class ChunkStats(_Strict):
+    """How a long article was cut into chunks of whole sentences, and how their answers merged."""
+
+    count: int = Field(description="Chunks the participants pass read.")
+    limit_chars: int = 0
+    overlap_sentences: int = 0
+    sentences: list[list[int]] = Field(
+        default_factory=list, description="Each chunk's first and last sentence number."
+    )
+    point_chunks: int = Field(
+        1, description="Pieces the agreements and disagreements passes read (the same chunks)."
+    )
+    participants_found: int = Field(0, description="Participants the chunks listed, in all.")
+    participants_merged: int = Field(0, description="Distinct participants after merging.")
+    agreements_found: int = 0
+    agreements_merged: int = 0
+    disagreements_found: int = 0
+    disagreements_merged: int = 0
 
 
 class Withheld(_Strict):
@@ -384,6 +410,11 @@ class Meta(_Strict):
     passes: list[PassStats] = Field(default_factory=list)
     withheld: list[Withheld] = Field(default_factory=list)
     verification: VerificationCounts | None = None
+    chunks: ChunkStats | None = Field(
+        None,
+        exclude_if=lambda value: value is None,
+        description="Set when a long article was summarised in chunks.",
+    )
     cached: bool = False
     # Left out when unset, so summaries made without one (evals, batches) read as before.
     source: ArticleSource | None = Field(None, exclude_if=lambda value: value is None)

@@ -79,43 +79,54 @@ def split_sentences(article: str, *, join_titles: bool = False) -> list[Sentence
 class UnknownSentences(ValueError):
     """The model cited sentence numbers that were not shown to it."""
 
-    def __init__(self, numbers: Sequence[int], highest: int) -> None:
+    def __init__(self, numbers: Sequence[int], highest: int, first: int = 1) -> None:
         listed = ", ".join(str(n) for n in numbers)
         super().__init__(
             f"sentence number(s) {listed} do not exist; cite only the numbers shown in "
-            f"[brackets], 1 to {highest}"
+            f"[brackets], {first} to {highest}"
         )
         self.numbers = list(numbers)
 
 
 @dataclass(frozen=True, slots=True)
 class SentenceIndex:
-    """The sentences shown to the model, numbered 1..n as it sees them.
+    """The sentences shown to the model, numbered ``first..last`` as it sees them.
 
-    The model's numbers are positions in ``shown`` and always run 1..n without gaps (a gap left
-    by a withheld sentence made the model cite numbers it was never shown); each ``Sentence``
-    keeps its own ``number`` in the whole article, which is what a user sees.
+    The model's numbers are positions in ``shown`` and always run without gaps (a gap left by a
+    withheld sentence made the model cite numbers it was never shown); each ``Sentence`` keeps
+    its own ``number`` in the whole article, which is what a user sees. A whole article starts
+    at 1; a chunk of a long one (``concord.chunks``) starts where it sits in the whole, so the
+    numbers a chunk's passes cite mean the same sentences in every chunk.
     """
 
     shown: tuple[Sentence, ...]
+    first: int = 1
 
     @property
     def highest(self) -> int:
-        return len(self.shown)
+        return self.first + len(self.shown) - 1
 
     def unknown(self, numbers: Iterable[int]) -> list[int]:
-        """The numbers outside ``1..n``, sorted, each once."""
-        return sorted({n for n in numbers if not 1 <= n <= self.highest})
+        """The numbers outside ``first..last``, sorted, each once."""
+        return sorted({n for n in numbers if not self.first <= n <= self.highest})
 
     def check(self, numbers: Iterable[int]) -> None:
-        """Raise ``UnknownSentences`` for numbers outside ``1..n``."""
+        """Raise ``UnknownSentences`` for numbers outside ``first..last``."""
         if unknown := self.unknown(numbers):
-            raise UnknownSentences(unknown, self.highest)
+            raise UnknownSentences(unknown, self.highest, self.first)
 
     def cited(self, numbers: Iterable[int]) -> list[Sentence]:
         """The sentences with these (model) numbers, in article order, each once."""
-        return [self.shown[n - 1] for n in sorted(set(numbers)) if 1 <= n <= self.highest]
+        return [
+            self.shown[n - self.first]
+            for n in sorted(set(numbers))
+            if self.first <= n <= self.highest
+        ]
 
     def numbered(self) -> str:
         """The article as the model sees it: one ``[n] sentence`` a line."""
-        return "\n".join(f"[{n}] {s.text}" for n, s in enumerate(self.shown, start=1))
+        return "\n".join(f"[{n}] {s.text}" for n, s in enumerate(self.shown, start=self.first))
+
+    def part(self, start: int, stop: int) -> SentenceIndex:
+        """Positions ``start..stop-1`` (0-based) of ``shown``, keeping their model numbers."""
+        return SentenceIndex(self.shown[start:stop], self.first + start)

@@ -248,6 +248,31 @@ class Settings(BaseSettings):
         description="Tokens of context in each slot of the embedded model (both embedded "
         "models are trained for 32,768): an article of ~100,000 characters fits in one piece.",
     )
+    context_window: int | None = Field(
+        None,
+        ge=2_048,
+        description="Tokens of context the model may use per request (unset: the provider's "
+        "own, e.g. 128,000 for OpenAI, 4,096 for Ollama and llama-server, "
+        "`CONCORD_LOCAL_CONTEXT` for the embedded model); an article whose passes would not "
+        "fit is summarised in chunks.",
+    )
+    chunk_chars: int = Field(
+        6_000,
+        ge=0,
+        description="Longest article (in characters of numbered sentences) summarised in one "
+        "piece; a longer one is cut into chunks of whole sentences of at most this size, whose "
+        "answers are merged. 0: chunk only what does not fit the context window.",
+    )
+    chunk_overlap_sentences: int = Field(
+        2, ge=0, le=10, description="Sentences each chunk repeats from the end of the one before."
+    )
+    chunk_concurrency: int = Field(
+        4,
+        ge=1,
+        le=32,
+        description="Chunks of one article whose passes run at once on a remote provider (the "
+        "embedded model runs as many as it has slots).",
+    )
     cache_dir: Path | None = Field(
         None,
         description="Where the embedded model's GGUF is assembled "

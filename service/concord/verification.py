@@ -86,10 +86,10 @@ def shows_agreement(sentences: Sequence[Sentence]) -> bool:
     return _holds_cue(sentences, _CUES["agreement"], _NEGATION_OR_REFUSAL)
 
 
-def cue_sentences(kind: PointKind, sentences: Sequence[Sentence]) -> list[int]:
-    """Positions (1-based, as the model numbers them) of the sentences that hold a cue of this
-    kind: leads for the pass to check."""
-    return [n for n, s in enumerate(sentences, start=1) if has_cue(kind, [s])]
+def cue_sentences(kind: PointKind, sentences: Sequence[Sentence], first: int = 1) -> list[int]:
+    """Positions (from ``first``, as the model numbers them) of the sentences that hold a cue of
+    this kind: leads for the pass to check."""
+    return [n for n, s in enumerate(sentences, start=first) if has_cue(kind, [s])]
 
 
 @dataclass(frozen=True, slots=True)

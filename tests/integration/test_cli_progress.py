@@ -12,6 +12,8 @@ from pathlib import Path
 
 from concord.prompts import load_prompt
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.fakes.reader import LONG_ARTICLE as CHUNKED_ARTICLE
+from tests.fakes.reader import FakeReader
 from tests.serving import fake_env
 from tests.support.api import ARTICLE, DEFAULT_PROMPT, valid_summary
 
@@ -79,3 +81,23 @@ def test_piped_output_is_the_json_alone(fake_openai: FakeOpenAIServer, tmp_path:
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert json.loads(done.stdout)["summary"]["participants"]
+
+
+def test_a_long_article_shows_each_chunk_as_it_goes(
+    fake_openai: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    fake_openai.default = FakeReader()
+    article = tmp_path / "long.txt"
+    article.write_text(CHUNKED_ARTICLE)
+    env = _environment(fake_openai) | {
+        "CONCORD_PROMPT_VERSION": "summarise/v3",
+        "CONCORD_CHUNK_CHARS": "420",
+        "CONCORD_CHUNK_CONCURRENCY": "1",
+    }
+    code, shown = _on_a_terminal(["summarise", str(article)], env)
+    assert code == 0, shown
+    assert "participants · chunk 1 of" in shown
+    count = int(shown.split("participants · chunk 1 of ")[1].split()[0])
+    assert count >= 3
+    for k in range(1, count + 1):
+        assert f"participants · chunk {k} of {count} done at" in shown

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import cast
 
 import pytest
-from annotated_types import Le
+from annotated_types import Ge, Le
 from pydantic import BaseModel, Field
 from pydantic.fields import FieldInfo
 
@@ -149,7 +149,7 @@ def _sample(field: FieldInfo) -> str:
     """A valid value for ``field`` as an environment variable, different from its default.
 
     A field whose values have a form of their own (an address, say) gives one as an example;
-    a number at its upper bound is sampled one below.
+    a number at its upper bound is sampled one below, an unset one just above its lower bound.
     """
     shown = repr(field.annotation)
     default = field.get_default(call_default_factory=True)
@@ -163,7 +163,8 @@ def _sample(field: FieldInfo) -> str:
     if "bool" in shown:
         return "true" if default is False else "false"
     if "int" in shown or "float" in shown:
-        above = int(default or 1) + 1
+        floors = [cast("float", bound.ge) for bound in field.metadata if isinstance(bound, Ge)]
+        above = int(default or max([1, *floors])) + 1
         ceilings = [cast("float", bound.le) for bound in field.metadata if isinstance(bound, Le)]
         return str(above if all(above <= ceiling for ceiling in ceilings) else above - 2)
     return "/tmp/sample"  # str, Path, SecretStr: a path suits all three

@@ -21,6 +21,7 @@ from openai import AsyncOpenAI
 from vcr.errors import CannotOverwriteExistingCassetteException  # type: ignore[import-untyped]
 
 from concord.article import check_article
+from concord.chunks import ChunkOptions
 from concord.errors import ConcordError, OutputInvalid
 from concord.evaluation.cases import Case
 from concord.evaluation.cassettes import (
@@ -57,7 +58,10 @@ class Target:
         return f"{self.provider}:{self.model}"
 
 
-def options_dict(options: PipelineOptions, max_article_chars: int) -> dict[str, Any]:
+def options_dict(
+    options: PipelineOptions, max_article_chars: int, context_window: int
+) -> dict[str, Any]:
+    chunking = options.chunking
     return {
         "max_attempts": options.max_attempts,
         "grounding_policy": options.grounding_policy,
@@ -67,6 +71,10 @@ def options_dict(options: PipelineOptions, max_article_chars: int) -> dict[str, 
         "transient_retries": options.call.transient_retries,
         "max_backoff_s": options.call.max_backoff_s,
         "max_article_chars": max_article_chars,
+        # How long articles were cut (none when unset: recorded before chunking existed).
+        "chunk_chars": None if chunking is None else chunking.max_chars,
+        "chunk_overlap_sentences": None if chunking is None else chunking.overlap_sentences,
+        "context_window": context_window,
     }
 
 
@@ -77,11 +85,19 @@ def options_from(recorded: dict[str, Any]) -> tuple[PipelineOptions, int]:
         transient_retries=recorded["transient_retries"],
         max_backoff_s=recorded["max_backoff_s"],
     )
+    chunking = None
+    if recorded.get("chunk_chars") is not None:
+        chunking = ChunkOptions(
+            max_chars=recorded["chunk_chars"],
+            overlap_sentences=recorded["chunk_overlap_sentences"],
+            concurrency=1,  # one chunk at a time: the replay's order is the recording's
+        )
     options = PipelineOptions(
         max_attempts=recorded["max_attempts"],
         grounding_policy=recorded["grounding_policy"],
         fuzzy_threshold=recorded["fuzzy_threshold"],
         call=call,
+        chunking=chunking,
     )
     return options, int(recorded["max_article_chars"])
 
@@ -196,7 +212,7 @@ async def record_case(
         schema_hash=prompt.schema_hash,
         model_id_hash=model_id_hash(model.provider, model.model),
         article_sha256=check_article(case.article, max_chars=10**9).sha256,
-        options=options_dict(options, settings.max_article_chars),
+        options=options_dict(options, settings.max_article_chars, model.window),
         recorded_at=datetime.now(UTC).isoformat(timespec="seconds"),
         concord_version=concord_version(),
     )
@@ -233,7 +249,7 @@ def _outcome(
     )
 
 
-def replay_model(provider: str, model: str) -> ConnectedModel:
+def replay_model(provider: str, model: str, context_window: int | None = None) -> ConnectedModel:
     """A model whose client points nowhere real: vcrpy intercepts its traffic."""
     client = AsyncOpenAI(
         base_url=REPLAY_BASE_URL,
@@ -241,7 +257,7 @@ def replay_model(provider: str, model: str) -> ConnectedModel:
         max_retries=0,
         http_client=httpx2.AsyncClient(timeout=30),
     )
-    return ConnectedModel(client, PROFILES[provider], model)
+    return ConnectedModel(client, PROFILES[provider], model, context_window=context_window)
 
 
 async def replay_case(
@@ -255,7 +271,9 @@ async def replay_case(
         recording = Recording.model_validate(cassette.get_metadata("recording", None))
         outcome = Outcome.model_validate(cassette.get_metadata("outcome", None))
         options, max_chars = options_from(recording.options)
-        model = replay_model(recording.provider, recording.model)
+        model = replay_model(
+            recording.provider, recording.model, recording.options.get("context_window")
+        )
         try:
             result, error, _ = await _summarise_case(case, model, prompt, options, max_chars)
         finally:

@@ -30,10 +30,17 @@ class ConnectedModel:
     client: AsyncOpenAI
     profile: ProviderProfile
     model: str
+    context_window: int | None = None  # tokens; unset: the profile's
+    slots: int | None = None  # requests it serves at once, when known (the embedded model)
 
     @property
     def provider(self) -> str:
         return self.profile.name
+
+    @property
+    def window(self) -> int:
+        """Tokens of context one request may use."""
+        return self.context_window or self.profile.context_window
 
 
 def settings_for(settings: Settings, provider: str) -> Settings:
@@ -170,13 +177,19 @@ async def connect(settings: Settings, ref: ModelRef) -> AsyncIterator[ConnectedM
         async with _embedded_server(settings, embedded) as base_url:
             client = make_client(base_url, "not-needed", settings)
             try:
-                yield ConnectedModel(client, profile, embedded.name)
+                yield ConnectedModel(
+                    client,
+                    profile,
+                    embedded.name,
+                    context_window=min(settings.context_window or 10**9, settings.local_context),
+                    slots=settings.local_parallel,
+                )
             finally:
                 await client.close()
         return
     model = model_for(profile, ref)
     client = make_client(base_url_for(profile, settings), api_key_for(profile, settings), settings)
     try:
-        yield ConnectedModel(client, profile, model)
+        yield ConnectedModel(client, profile, model, context_window=settings.context_window)
     finally:
         await client.close()

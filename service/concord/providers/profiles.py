@@ -38,6 +38,9 @@ class ProviderProfile:
     # Its structured output honours a string's ``maxLength`` (llama.cpp's grammars do; OpenAI's
     # strict mode rejects the keyword).
     string_limits: bool = False
+    # Tokens of context a request may use, unless CONCORD_CONTEXT_WINDOW says otherwise; an
+    # article whose passes would not fit is summarised in chunks.
+    context_window: int = 8_192
 
 
 _LLAMA_CPP_SAMPLING = {"repeat_penalty": 1.1}
@@ -53,6 +56,7 @@ PROFILES: dict[str, ProviderProfile] = {
             "openai_api_key",
             "OPENAI_API_KEY",
             key_required=True,
+            context_window=128_000,
         ),
         ProviderProfile(
             "azure",
@@ -62,6 +66,7 @@ PROFILES: dict[str, ProviderProfile] = {
             "azure_api_key",
             "AZURE_OPENAI_API_KEY",
             key_required=True,
+            context_window=128_000,
         ),
         ProviderProfile(
             "openrouter",
@@ -71,10 +76,20 @@ PROFILES: dict[str, ProviderProfile] = {
             "openrouter_api_key",
             "OPENROUTER_API_KEY",
             key_required=True,
+            context_window=128_000,
         ),
-        ProviderProfile("ollama", "http://127.0.0.1:11434/v1", "json_schema", "qwen2.5:7b"),
+        # Ollama's own default context (num_ctx) is 4,096 tokens whatever the model was trained for.
         ProviderProfile(
-            "vllm", "http://127.0.0.1:8000/v1", "json_schema", None, "vllm_api_key", "VLLM_API_KEY"
+            "ollama", "http://127.0.0.1:11434/v1", "json_schema", "qwen2.5:7b", context_window=4_096
+        ),
+        ProviderProfile(
+            "vllm",
+            "http://127.0.0.1:8000/v1",
+            "json_schema",
+            None,
+            "vllm_api_key",
+            "VLLM_API_KEY",
+            context_window=32_768,
         ),
         ProviderProfile(
             "llamacpp",
@@ -83,6 +98,7 @@ PROFILES: dict[str, ProviderProfile] = {
             "default",
             extra_body=_LLAMA_CPP_SAMPLING,
             string_limits=True,
+            context_window=4_096,  # llama-server's -c default
         ),
         # Any other OpenAI-compatible server: set CONCORD_BASE_URL (and CONCORD_API_KEY).
         ProviderProfile("compatible", None, "json_object", None, None, "CONCORD_API_KEY"),
@@ -94,6 +110,7 @@ PROFILES: dict[str, ProviderProfile] = {
             DEFAULT_EMBEDDED.name,
             extra_body=_LLAMA_CPP_SAMPLING,
             string_limits=True,
+            context_window=32_768,  # CONCORD_LOCAL_CONTEXT's default
         ),
     ]
 }
