@@ -7,12 +7,19 @@ article's tokens (about one per ``CHARS_PER_TOKEN`` characters) plus the prompt'
 article), at the prefill speed, and the generated tokens of a summary (a running mean) at the
 generation speed. Until a model has a measured speed, the running mean of its summaries'
 seconds stands in, and before even that a fixed guess.
+
+A long article is summarised in chunks (``concord.chunks``): every chunk costs the prompt's own
+tokens and a summary's generated tokens again, and its text is read twice (once for the
+participants, once for the points, with the merged participants in between), so both means are
+kept per piece and an estimate multiplies them by the pieces the article will be cut into.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+from concord.chunks import NUMBERING_CHARS, ChunkOptions, chunk_limit
 from concord.observability import metrics
 from concord.providers.connection import ConnectedModel
 from concord.providers.speed import Speeds
@@ -29,6 +36,10 @@ FIRST_GENERATED_TOKENS = 900.0
 FIRST_GUESS_S = {"local": 45.0}
 DEFAULT_FIRST_GUESS_S = 5.0
 TYPICAL_ARTICLE_CHARS = 3000.0
+# A chunked article's text is read this many times (participants, then the points).
+CHUNKED_READS = 2.0
+# A sentence of news is ~130 characters; numbering it ("[12] ") adds NUMBERING_CHARS.
+_NUMBERED_GROWTH = 1 + NUMBERING_CHARS / 130
 
 
 def model_key(model: ConnectedModel) -> str:
@@ -50,9 +61,17 @@ class _SummaryCosts:
 class SummaryEstimates:
     """Seconds per summary by model, from the speeds in ``speeds`` and the summaries seen."""
 
-    def __init__(self, speeds: Speeds | None = None) -> None:
+    def __init__(self, speeds: Speeds | None = None, chunking: ChunkOptions | None = None) -> None:
         self.speeds = speeds or Speeds()
+        self.chunking = chunking
         self._costs: dict[str, _SummaryCosts] = {}
+
+    def pieces(self, model: ConnectedModel, article_chars: float) -> int:
+        """The chunks an article of ``article_chars`` is summarised in on ``model`` (1: whole)."""
+        if self.chunking is None:
+            return 1
+        numbered = article_chars * _NUMBERED_GROWTH
+        return max(1, math.ceil(numbered / chunk_limit(self.chunking, model.window)))
 
     def measured(self, model: ConnectedModel) -> bool:
         """Whether the estimate for ``model`` rests on a measurement rather than a guess."""
@@ -67,10 +86,17 @@ class SummaryEstimates:
         key = model_key(model)
         costs = self._costs.get(key, _SummaryCosts())
         chars = article_chars or costs.article_chars or TYPICAL_ARTICLE_CHARS
+        pieces = self.pieces(model, chars)
+        reads = 1.0 if pieces == 1 else CHUNKED_READS
+        per_piece_prompt = (
+            FIRST_PROMPT_TOKENS if costs.prompt_tokens is None else costs.prompt_tokens
+        )
+        per_piece_generated = (
+            FIRST_GENERATED_TOKENS if costs.generated_tokens is None else costs.generated_tokens
+        )
         from_speed = self.speeds.of(key).seconds_for(
-            chars / CHARS_PER_TOKEN
-            + (FIRST_PROMPT_TOKENS if costs.prompt_tokens is None else costs.prompt_tokens),
-            FIRST_GENERATED_TOKENS if costs.generated_tokens is None else costs.generated_tokens,
+            reads * chars / CHARS_PER_TOKEN + pieces * per_piece_prompt,
+            pieces * per_piece_generated,
         )
         if from_speed is not None:
             return from_speed
@@ -92,7 +118,9 @@ class SummaryEstimates:
         if result is not None and result.meta.usage.total_tokens > 0:
             usage = result.meta.usage
             cached = sum(stats.cached_tokens for stats in result.meta.passes)
-            beyond = usage.prompt_tokens - cached - article_chars / CHARS_PER_TOKEN
-            costs.prompt_tokens = _mean(costs.prompt_tokens, max(0.0, beyond))
-            costs.generated_tokens = _mean(costs.generated_tokens, usage.completion_tokens)
+            pieces = result.meta.chunks.count if result.meta.chunks is not None else 1
+            reads = 1.0 if pieces == 1 else CHUNKED_READS
+            beyond = usage.prompt_tokens - cached - reads * article_chars / CHARS_PER_TOKEN
+            costs.prompt_tokens = _mean(costs.prompt_tokens, max(0.0, beyond) / pieces)
+            costs.generated_tokens = _mean(costs.generated_tokens, usage.completion_tokens / pieces)
         metrics.summary_estimate(model.provider, model.model, self.estimate(model))

@@ -29,6 +29,7 @@ from concord.serving.coalesce import InFlight
 from concord.serving.limiter import ConcurrencyLimiter
 from concord.serving.model_pool import ModelPool
 from concord.serving.step_relay import StepRelay
+from concord.serving.summary_estimate import SummaryEstimates
 from concord.settings import Settings
 from concord.shared.state import SharedState, shared_key
 
@@ -64,7 +65,8 @@ class SummaryRunner:
             settings.api.max_queue,
             global_slots=self.shared.slots if self.shared else None,
         )
-        self.admission = Admission(self.limiter)
+        chunking = PipelineOptions.from_settings(settings).chunking
+        self.admission = Admission(self.limiter, SummaryEstimates(chunking=chunking))
         metrics.watch_slots(self.limiter)
         self.in_flight: InFlight[SummaryResult] = InFlight()
         self.relays: dict[CacheKey, StepRelay] = {}  # progress of the work in flight, by key

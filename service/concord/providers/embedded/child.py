@@ -15,6 +15,8 @@ from typing import IO
 
 CHILD_MODULE = "concord.providers.embedded.child"
 _CHILD_ERROR_PREFIX = "E concord embedded model server:"
+# Enough for every chunk of a 100,000-character article (~30 k tokens at ~30 KB each).
+PROMPT_CACHE_MIB = 1024
 
 
 def _exit_when_parent_dies(lifeline: IO[bytes]) -> None:
@@ -55,7 +57,10 @@ def serve(argv: list[str] | None = None) -> None:
     else:
         params.use_jinja = True  # the GGUF's own chat template
     params.ui = False
-    params.cache_ram_mib = 0  # no host-RAM prompt cache (default 8 GiB); the slot's KV suffices
+    # A host-RAM prompt cache (llama.cpp's default is 8 GiB): a long article's chunks are each
+    # read twice, for the participants and then for the points, with the other chunks between;
+    # the cache gives the second read the first one's KV instead of prefilling it again.
+    params.cache_ram_mib = PROMPT_CACHE_MIB
     # Server-side defaults for requests that do not say; Concord sends both anyway.
     params.sampling.temp = 0.0
     params.sampling.penalty_repeat = 1.1

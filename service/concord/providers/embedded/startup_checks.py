@@ -17,6 +17,8 @@ import signal
 from collections.abc import Sequence
 from pathlib import Path
 
+from concord.providers.embedded.child import PROMPT_CACHE_MIB
+
 _GB = 1e9
 # Beyond the mmapped GGUF: llama.cpp's compute buffers and the child interpreter. The embedded
 # Qwen2.5-1.5B child measures about 1.9 GB resident with its 1.1 GB file and a 4,096-token slot.
@@ -28,8 +30,9 @@ _NO_MEMORY = re.compile(r"out of memory|failed to allocate|bad_alloc|cannot allo
 
 
 def memory_needed(model_bytes: int, n_ctx: int) -> int:
-    """Bytes of free memory the model server needs: the file, its KV cache and its runtime."""
-    return model_bytes + n_ctx * _KV_BYTES_PER_TOKEN + _RUNTIME_BYTES
+    """Bytes of free memory the model server needs: the file, its KV cache, its prompt cache in
+    RAM (full only after long articles) and its runtime."""
+    return model_bytes + n_ctx * _KV_BYTES_PER_TOKEN + PROMPT_CACHE_MIB * 2**20 + _RUNTIME_BYTES
 
 
 def available_memory(meminfo: Path = Path("/proc/meminfo")) -> int | None:
