@@ -4,7 +4,8 @@ cache, eval replay, the embedded model) in one table and one JSON file.
     python -m benchmarks                 # everything (a few minutes; the embedded model most)
     python -m benchmarks --quick         # smoke run: few samples, one round each
     python -m benchmarks --only overhead cache
-    python -m benchmarks --skip embedded
+    python -m benchmarks --skip embedded length
+    python -m benchmarks --only length   # cost against article length (~40 min on 2 cores)
 
 Numbers are only comparable within one run: each section alternates or interleaves what it
 compares, warms up first, and reports medians with their spread.
@@ -36,6 +37,7 @@ SECTIONS = {
     "cache": "benchmarks.cache",
     "eval": "benchmarks.eval_replay",
     "embedded": "benchmarks.embedded",
+    "length": "benchmarks.length_growth",
 }
 
 

@@ -119,6 +119,7 @@ async def _concord(
     return {
         "wall_s": wall,
         "calls": result.meta.calls,
+        "chunks": result.meta.chunks.count if result.meta.chunks is not None else 1,
         "prompt_tokens": result.meta.usage.prompt_tokens,
         "cached_tokens": sum(p.cached_tokens for p in passes),
         "completion_tokens": result.meta.usage.completion_tokens,
