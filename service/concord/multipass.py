@@ -423,8 +423,13 @@ async def _each(
         async with gate:
             return await work(run)
 
-    async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(one(run)) for run in runs]
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(one(run)) for run in runs]
+    except BaseExceptionGroup as failed:
+        # The first chunk's failure is the summary's, as it would be in one piece: a provider
+        # fault stays a 502/503/504, never an "internal error" wrapped in a group.
+        raise failed.exceptions[0] from None
     return [task.result() for task in tasks]
 
 

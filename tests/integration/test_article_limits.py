@@ -31,7 +31,8 @@ async def test_an_article_at_the_limit_is_summarised_even_escaped_to_ascii(
     fake_openai.enqueue(*valid_summary())
     body = json.dumps({"text": _article_of(LIMIT)}).encode()  # ensure_ascii: 6 bytes a char
     assert len(body) > 590_000
-    async with api_client(max_article_chars=LIMIT) as client:
+    # In one piece (a context that holds it, no chunk size): this test is about the body limit.
+    async with api_client(max_article_chars=LIMIT, chunk_chars=0, context_window=128_000) as client:
         response = await client.post(
             "/v1/summaries", content=body, headers={"Content-Type": "application/json"}
         )

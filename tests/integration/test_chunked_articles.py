@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import itertools
 
-from tests.fakes.openai_server import FakeOpenAIServer
+from tests.fakes.openai_server import FakeOpenAIServer, HttpError
 from tests.fakes.reader import LONG_ARTICLE as ARTICLE
 from tests.fakes.reader import FakeReader
-from tests.support.api import ClientFactory
+from tests.support.api import ClientFactory, assert_problem
 from tests.support.events import EVENTS, parse_events
 
 CHUNKED = {
@@ -96,3 +96,14 @@ async def test_an_article_that_fits_goes_through_in_one_piece(
         "agreements",
         "disagreements",
     ]
+
+
+async def test_a_provider_fault_in_a_chunk_is_a_502_problem_not_an_internal_error(
+    api_client: ClientFactory, fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.default = HttpError(500)
+    async with api_client(**{**CHUNKED, "chunk_concurrency": 3}) as client:
+        response = await client.post("/v1/summaries", json={"text": ARTICLE})
+    problem = assert_problem(response, 502, "provider-error")
+    assert "Traceback" not in response.text
+    assert problem["status"] == 502
