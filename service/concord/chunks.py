@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from rapidfuzz import fuzz
 
@@ -130,29 +131,50 @@ def _twin(merged: Sequence[_Merged], chunk: int, sentences: Sequence[int], text:
     return -1
 
 
-def merge_agreements(per_chunk: Sequence[Sequence[CitedAgreement]]) -> list[CitedAgreement]:
-    """One list of agreements from every chunk's, repeats merged, in order of first mention."""
-    points: list[CitedAgreement] = []
+Point = TypeVar("Point", CitedAgreement, CitedDisagreement)
+
+
+def _merge(
+    per_chunk: Sequence[Sequence[Point]],
+    text: Callable[[Point], str],
+    join: Callable[[Point, Point], dict[str, Any]],
+) -> list[Point]:
+    """One list from every chunk's, in order of first mention: a point repeating one of another
+    chunk (see ``_twin``) is folded into it, ``join`` saying what it adds besides sentences."""
+    points: list[Point] = []
     seen: list[_Merged] = []
     for chunk, found in enumerate(per_chunk):
         for point in found:
-            i = _twin(seen, chunk, point.sentences, point.statement)
+            i = _twin(seen, chunk, point.sentences, text(point))
             if i < 0:
                 points.append(point)
-                seen.append(_Merged({chunk}, set(point.sentences), point.statement))
+                seen.append(_Merged({chunk}, set(point.sentences), text(point)))
                 continue
             first = points[i]
-            parties = list(first.parties)
-            parties += [p for p in point.parties if not any(same_person(p, q) for q in parties)]
-            points[i] = first.model_copy(
-                update={
-                    "parties": parties,
-                    "sentences": sorted(set(first.sentences) | set(point.sentences)),
-                }
-            )
+            sentences = sorted(set(first.sentences) | set(point.sentences))
+            points[i] = first.model_copy(update={**join(first, point), "sentences": sentences})
             seen[i].chunks.add(chunk)
             seen[i].sentences |= set(point.sentences)
     return points
+
+
+def _more_parties(first: CitedAgreement, again: CitedAgreement) -> dict[str, Any]:
+    parties = list(first.parties)
+    parties += [p for p in again.parties if not any(same_person(p, q) for q in parties)]
+    return {"parties": parties}
+
+
+def _more_positions(first: CitedDisagreement, again: CitedDisagreement) -> dict[str, Any]:
+    positions: list[ModelPosition] = list(first.positions)
+    positions += [
+        p for p in again.positions if not any(same_person(p.party, q.party) for q in positions)
+    ]
+    return {"positions": positions}
+
+
+def merge_agreements(per_chunk: Sequence[Sequence[CitedAgreement]]) -> list[CitedAgreement]:
+    """One list of agreements from every chunk's, repeats merged with their parties."""
+    return _merge(per_chunk, lambda a: a.statement, _more_parties)
 
 
 def merge_disagreements(
@@ -160,28 +182,4 @@ def merge_disagreements(
 ) -> list[CitedDisagreement]:
     """One list of disagreements from every chunk's: a repeat, or the other side of a topic
     another chunk reported, adds its positions and sentences to the first."""
-    points: list[CitedDisagreement] = []
-    seen: list[_Merged] = []
-    for chunk, found in enumerate(per_chunk):
-        for point in found:
-            i = _twin(seen, chunk, point.sentences, point.topic)
-            if i < 0:
-                points.append(point)
-                seen.append(_Merged({chunk}, set(point.sentences), point.topic))
-                continue
-            first = points[i]
-            positions: list[ModelPosition] = list(first.positions)
-            positions += [
-                p
-                for p in point.positions
-                if not any(same_person(p.party, q.party) for q in positions)
-            ]
-            points[i] = first.model_copy(
-                update={
-                    "positions": positions,
-                    "sentences": sorted(set(first.sentences) | set(point.sentences)),
-                }
-            )
-            seen[i].chunks.add(chunk)
-            seen[i].sentences |= set(point.sentences)
-    return points
+    return _merge(per_chunk, lambda d: d.topic, _more_positions)
