@@ -10,6 +10,12 @@ is left to judge is the items themselves:
   title in its cited sentence ("German Foreign Minister Frank Weber"), the title becoming its role;
 - the same participant or point listed twice (same name, a name inside a longer one, the same
   cited sentences) is listed once;
+- a speaker the article introduces by name and role ("The harbourmaster, Capt. Liam Fenwick,
+  said") whom the passes missed is listed from the article's own words (``concord.speakers``),
+  and a participant whose role the article nowhere states takes the role it gives;
+- a point whose statement, topic or position copies a sentence it does not cite (eight or more
+  words, nearly verbatim) cites that sentence too: the model wrote the right words and the wrong
+  number ("agreed to keep the interim tariff arrangement" citing the dateline);
 - a point with no valid cited sentence is ungrounded: flagged, or dropped under ``strict``.
 """
 
@@ -17,6 +23,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+
+from rapidfuzz import fuzz
 
 from concord.grounding import apply_policy, fold
 from concord.schema import (
@@ -33,6 +41,7 @@ from concord.schema import (
     Summary,
 )
 from concord.sentences import Sentence, SentenceIndex
+from concord.speakers import quoted_speakers, stated_roles
 
 _TITLE_WORDS = re.compile(
     r"(?i)\b(?:minister|secretary|president|premier|chancellor|chief|executive|director|leader|"
@@ -45,6 +54,61 @@ _NAME_TOKEN = re.compile(r"[^\W\d_]{2,}")
 # Sentences shown as a participant's evidence: where they first appear and act, not every
 # sentence that mentions them (a pass once cited 49 for a council).
 MAX_PARTICIPANT_EVIDENCE = 3
+
+
+# A copy long enough to be one: the scorer's "copied" measure counts eight words too.
+_COPY_WORDS = 8
+_COPY_SCORE = 90.0
+
+
+def copied_from(text: str, index: SentenceIndex) -> list[int]:
+    """The (model) numbers of the shown sentences that ``text`` copies, or that copy it: both
+    at least eight words, one found nearly verbatim in the other."""
+    folded = fold(text)
+    if len(folded.split()) < _COPY_WORDS:
+        return []
+    return [
+        n
+        for n, sentence in enumerate(index.shown, start=index.first)
+        if len(sentence.text.split()) >= _COPY_WORDS
+        and fuzz.partial_ratio(folded, fold(sentence.text)) >= _COPY_SCORE
+    ]
+
+
+def anchor_agreements(
+    points: Sequence[CitedAgreement], index: SentenceIndex
+) -> list[CitedAgreement]:
+    """Each agreement citing, besides its own numbers, the sentences its statement copies."""
+    return [
+        a.model_copy(update={"sentences": _with(a.sentences, copied_from(a.statement, index))})
+        for a in points
+    ]
+
+
+def anchor_disagreements(
+    points: Sequence[CitedDisagreement], index: SentenceIndex
+) -> list[CitedDisagreement]:
+    """Each disagreement citing, besides its own numbers, the sentences its topic or a position
+    copies."""
+    return [
+        d.model_copy(
+            update={
+                "sentences": _with(
+                    d.sentences,
+                    [
+                        n
+                        for text in (d.topic, *(p.position for p in d.positions))
+                        for n in copied_from(text, index)
+                    ],
+                )
+            }
+        )
+        for d in points
+    ]
+
+
+def _with(cited: list[int], more: Iterable[int]) -> list[int]:
+    return cited + [n for n in dict.fromkeys(more) if n not in cited]
 
 
 def evidence_for(sentences: Iterable[Sentence]) -> list[Evidence]:
@@ -158,6 +222,72 @@ def build_participants(
             )
         )
     return people
+
+
+def add_speakers(people: list[Participant], index: SentenceIndex) -> int:
+    """Add to ``people`` the speakers the article introduces by name and role that it lacks,
+    and give a listed person the article's name and role where the model's are not the
+    article's. Returns how many were added.
+
+    A listed name the article never writes is matched by surname ("Amber Achterberg" for the
+    article's "Helen Achterberg" becomes Helen Achterberg, never a second person); a role none of
+    whose words occur where the article names that person ("governmental leader") gives way to
+    the role the article states ("president of the Vantor Growers' Union").
+    """
+    shown = fold(" ".join(s.text for s in index.shown))
+    added = 0
+    for speaker in quoted_speakers(index.shown):
+        same = next((p for p in people if same_person(p.name, speaker.name)), None)
+        if same is None:
+            same = next(
+                (p for p in people if _surname(p.name) == _surname(speaker.name)
+                 and not named_whole(p.name, shown)),
+                None,
+            )  # fmt: skip
+            if same is not None:
+                same.name = speaker.name
+        if same is None:
+            people.append(
+                Participant(
+                    name=speaker.name,
+                    role=speaker.role,
+                    affiliation=speaker.affiliation,
+                    evidence=evidence_for([speaker.sentence]),
+                )
+            )
+            added += 1
+        elif len(speaker.name) > len(bare_name(same.name)):
+            same.name = speaker.name  # the fullest name: "Chaudhry" → "Arif Chaudhry"
+    roles = stated_roles(index.shown)
+    for person in people:
+        stated = next((r for name, r in roles.items() if same_person(name, person.name)), None)
+        if stated is not None and not _role_in_article(person, index):
+            person.role = stated
+    return added
+
+
+def _surname(name: str) -> str:
+    words = fold(bare_name(name)).split()
+    return words[-1] if words else ""
+
+
+def named_whole(name: str, folded_text: str) -> bool:
+    """True when the whole of ``name`` (honorifics aside) occurs in the folded text."""
+    whole = fold(bare_name(name))
+    return bool(whole) and re.search(rf"(?<!\w){re.escape(whole)}(?!\w)", folded_text) is not None
+
+
+def _role_in_article(person: Participant, index: SentenceIndex) -> bool:
+    """True when a word of the person's role (four letters or more) occurs in a sentence that
+    names them."""
+    words = re.findall(r"\w{4,}", fold(person.role))
+    surname = _surname(person.name)
+    near = [
+        fold(s.text)
+        for s in index.shown
+        if surname and re.search(rf"(?<!\w){re.escape(surname)}(?!\w)", fold(s.text))
+    ]
+    return any(re.search(rf"(?<!\w){re.escape(w)}", text) for w in words for text in near)
 
 
 def _distinct(points: Sequence[tuple[str, list[Sentence]]]) -> list[int]:

@@ -28,6 +28,9 @@ from concord.chunks import (
     plan_chunks,
 )
 from concord.cited_summary import (
+    add_speakers,
+    anchor_agreements,
+    anchor_disagreements,
     build_agreements,
     build_disagreements,
     build_participants,
@@ -385,8 +388,15 @@ async def _verified(
             "verification", VerificationPass, candidates=render_candidates(candidates)
         )
         checks = asked.checks
+    # The cues read the sentences a point copies as well as those it cites; the verification
+    # pass was shown the model's own numbers.
+    agreed, differ = anchor_agreements(agreed, index), anchor_disagreements(differ, index)
+    anchored = [
+        dataclasses.replace(candidate, sentences=cues.sentences)
+        for candidate, cues in zip(candidates, _candidates(agreed, differ, index), strict=True)
+    ]
     differs = bool(cue_sentences("disagreement", index.shown))
-    keep, verification = decide(candidates, checks, article_has_difference=differs)
+    keep, verification = decide(anchored, checks, article_has_difference=differs)
     return (
         [a for n, a in enumerate(agreed, start=1) if n in keep],
         [d for n, d in enumerate(differ, start=len(agreed) + 1) if n in keep],
@@ -402,12 +412,14 @@ async def _in_one_piece(
     agreed, differ, verification = await _verified(passes, agreed, differ, passes.index)
     passes.steps.started("grounding")
     people = build_participants(found, passes.index, texts.kept, texts.withheld)
+    speakers = add_speakers(people, passes.index)
     summary, counts = finish(
         people,
         build_agreements(agreed, passes.index, people),
         build_disagreements(differ, passes.index, people),
         policy,
     )
+    counts.speakers_added = speakers
     passes.steps.finished("grounding", {"grounding": counts.model_dump(mode="json")})
     return summary, counts, verification
 
@@ -472,11 +484,13 @@ async def _in_chunks(
     )
     steps = readers[0].steps
     steps.started("grounding")
+    speakers = add_speakers(people, index)
     summary, counts = finish(
         people,
         build_agreements(agreed, index, people),
         build_disagreements(differ, index, people),
         policy,
     )
+    counts.speakers_added = speakers
     steps.finished("grounding", {"grounding": counts.model_dump(mode="json")})
     return summary, counts, verification, stats

@@ -327,6 +327,11 @@ class GroundingCounts(_Strict):
     fuzzy: int = Field(0, description="Of those, found only by fuzzy matching.")
     flagged_items: int = Field(0, description="Items with no grounded evidence.")
     dropped_items: int = Field(0, description="Flagged items removed under the strict policy.")
+    speakers_added: int = Field(
+        0,
+        description="Participants listed from the article's own introduction of a speaker "
+        '("The harbourmaster, Capt. Liam Fenwick, said") that the passes missed.',
+    )
     policy: GroundingPolicy = "flag"
 
     @property

@@ -79,11 +79,42 @@ def has_cue(kind: PointKind, sentences: Sequence[Sentence]) -> bool:
     return _holds_cue(sentences, _CUES[kind], _NEGATION)
 
 
+# Words of agreement that are as often about something else: a "joint press conference" that was
+# cancelled, "a deal impossible", "would support", "backed neither". They show an agreement only
+# in a sentence that proposes, hopes, plans, supposes or cancels nothing (``_TENTATIVE``).
+_WEAK_AGREEMENT = frozenset(
+    {"joint", "together", "both sides", "all sides", "deal", "support", "backed", "backs"}
+    | {"welcom", "cooperat", "co-operat", "coordinat", "promis", "pledg", "commit", "decid"}
+    | {"endors", "accord"}
+)
+_TENTATIVE = re.compile(
+    r"(?<!\w)(?:propos(?:ed|es|ing)\b|offer(?:ed|s|ing)\b|calls? for|called for|urg|want|hope|"
+    r"plann|plans? to\b|cancel|impossible|would|could|might|whether|consider|neither|unless|if\b)"
+)
+# A word of agreement right after a modal or a purpose is one not yet made: "would accept",
+# "has to be approved", "to win approval".
+_MODALS = r"\bwould|\bcould|\bmight|\bshould|\bmust|\bwhether|\bto be|\bto win|\bif"
+_NOT_YET_AGREED = re.compile(rf"(?:{_NEGATORS}|{_REFUSALS}|{_MODALS}){_WITHIN_TWO_WORDS}")
+
+
 def shows_agreement(sentences: Sequence[Sentence]) -> bool:
-    """True when the cited sentences hold a word of agreeing, signing or committing that no
-    negation or refusal turns: "Vardania refused to accept a body whose decisions could
-    overrule its courts" is not an agreement."""
-    return _holds_cue(sentences, _CUES["agreement"], _NEGATION_OR_REFUSAL)
+    """True when a cited sentence holds a word of agreeing, signing or committing that no
+    negation, refusal or modal turns ("Vardania refused to accept a body whose decisions could
+    overrule its courts", "most residents would accept resettlement" are not agreements); a
+    weak word ("joint", "deal", "support") counts only in a sentence that proposes, plans or
+    supposes nothing ("Carmody proposed a joint survey" is one side's offer)."""
+    for sentence in sentences:
+        text = sentence.text.casefold().replace("’", "'") + " "
+        tentative = bool(_TENTATIVE.search(text))
+        for cue in _CUES["agreement"]:
+            if cue in _WEAK_AGREEMENT and tentative:
+                continue
+            for hit in re.finditer(rf"(?<!\w){re.escape(cue)}", text):
+                if cue == "accord" and text.startswith("according", hit.start()):
+                    continue
+                if not _NOT_YET_AGREED.search(text[max(0, hit.start() - 40) : hit.start()]):
+                    return True
+    return False
 
 
 def cue_sentences(kind: PointKind, sentences: Sequence[Sentence], first: int = 1) -> list[int]:

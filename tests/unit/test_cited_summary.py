@@ -1,6 +1,8 @@
 """From sentence numbers to the summary: spans, names, injected names, repeats, the policy."""
 
 from concord.cited_summary import (
+    anchor_agreements,
+    anchor_disagreements,
     build_agreements,
     build_disagreements,
     build_participants,
@@ -113,3 +115,38 @@ def test_the_model_numbers_around_a_withheld_sentence_map_to_article_sentences()
     )
     assert meet.evidence[0].quote == "Both agreed to meet again in May."
     assert meet.evidence[0].sentence == 4
+
+
+def test_a_point_cites_the_sentence_its_words_were_copied_from() -> None:
+    article = (
+        "LUNDHAVEN, March 3 — Trade talks between the two countries broke down on Tuesday. "
+        "Both governments agreed to keep the interim tariff arrangement in force until the end "
+        "of the year. "
+        "Kestovia wants a permanent tribunal whose rulings would bind both governments."
+    )
+    index = SentenceIndex(tuple(split_sentences(article)))
+    copied = CitedAgreement(
+        sentences=[1],  # the right words, the wrong number
+        statement="Both governments agreed to keep the interim tariff arrangement in force",
+        parties=["Kestovia", "Vardania"],
+    )
+    brief = CitedAgreement(sentences=[1], statement="keep the tariffs", parties=["A", "B"])
+    anchored, short = anchor_agreements([copied, brief], index)
+    assert anchored.sentences == [1, 2]
+    assert short.sentences == [1]  # under eight words: too short to say where it came from
+    (dispute,) = anchor_disagreements(
+        [
+            CitedDisagreement(
+                sentences=[],
+                topic="a tribunal",
+                positions=[
+                    ModelPosition(
+                        party="Kestovia",
+                        position="a permanent tribunal whose rulings would bind both governments",
+                    )
+                ],
+            )
+        ],
+        index,
+    )
+    assert dispute.sentences == [3]

@@ -129,3 +129,22 @@ def test_without_a_verification_pass_only_a_cue_keeps_a_candidate() -> None:
     keep, counts = decide([refused, no_cue, signed], None, article_has_difference=True)
     assert keep == {1, 3}
     assert (counts.checked, counts.kept, counts.dropped, counts.kept_by_cue) == (3, 2, 1, 2)
+
+
+def test_a_proposal_a_plan_or_a_supposition_is_not_an_agreement() -> None:
+    sentences = split_sentences(
+        "A joint press conference planned for Thursday was cancelled. "
+        "Each side said the other had made a deal impossible. "
+        "Carmody proposed that scientists from both countries carry out a joint survey. "
+        "Most residents would accept resettlement if the compensation was fair. "
+        "The budget is still to be approved by the members. "
+        "Corvast backed neither timetable. "
+        "The two councils will set up a joint company to own the bridge. "
+        "The port accepted 38 metres after the councils agreed to leave the channel clear. "
+        "According to the minister, talks continue. "
+        "All groups supported the mayor's proposal to make travel free for a month."
+    )
+    shown = [shows_agreement([s]) for s in sentences]
+    assert shown == [False, False, False, False, False, False, True, True, False, True]
+    # the prompt's leads are not narrowed: every one of these but the last holds a word to check
+    assert [has_cue("agreement", [s]) for s in sentences][:8] == [True] * 8
