@@ -230,12 +230,13 @@ async def summarise_by_sentences(
     policy: GroundingPolicy,
     steps: StepClock | None = None,
     chunking: ChunkOptions | None = None,
+    join_titles: bool = True,
 ) -> MultipassOutcome:
     """Run every pass over one article and assemble the summary; an article longer than
     ``chunking`` allows (or than the model's context holds) is summarised in chunks."""
     steps = steps or StepClock(None)
     steps.started("sentences")
-    sentences = split_sentences(article.text, join_titles=prompt.join_titles)
+    sentences = split_sentences(article.text, join_titles=join_titles or prompt.join_titles)
     screened = screen(article.text, sentences)  # the whole text, before any chunking
     index = SentenceIndex(tuple(screened.kept))
     withheld = [Withheld(start=s.start, end=s.end) for s in screened.withheld]

@@ -41,6 +41,9 @@ class PipelineOptions:
     call: CallOptions = field(default_factory=CallOptions)
     log_article_text: bool = False  # articles may be confidential: off unless asked for
     chunking: ChunkOptions | None = field(default_factory=ChunkOptions)  # None: never chunk
+    # Keep a title ("Ms.", "Capt.") with the name after it when splitting sentences. Off only
+    # to replay what was recorded before the splitter learnt it (prompts from v5 always join).
+    join_titles: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineOptions:
@@ -115,6 +118,7 @@ async def _summarise(
             policy=options.grounding_policy,
             steps=steps,
             chunking=options.chunking,
+            join_titles=options.join_titles,
         )
         summary, counts, calls, usage = (
             outcome.summary,

@@ -43,8 +43,9 @@ _TITLE_END = re.compile(
 def split_sentences(article: str, *, join_titles: bool = False) -> list[Sentence]:
     """Every sentence of ``article`` with exact offsets (``article[start:end] == text``).
 
-    ``join_titles`` (prompts from summarise/v5 on) keeps a title such as "Ms." or "Gen." with
-    the name after it; older prompts keep the split they were recorded with.
+    ``join_titles`` (every summary made now) keeps a title such as "Ms." or "Gen." with the
+    name after it; a recording made before the splitter did so replays with the split it was
+    recorded with.
     """
     spans: list[tuple[int, int]] = []
     for line in _LINE.finditer(article):

@@ -72,6 +72,9 @@ async def test_a_long_article_in_chunks_lists_each_person_once_and_joins_the_two
     evidence = [e for group in summary.values() for item in group for e in item["evidence"]]
     assert evidence
     assert all(ARTICLE[e["start"] : e["end"]] == e["quote"] for e in evidence)
+    # a title stays with its name: "Ms. Farouk backed …", never "Ms." alone
+    assert all(e["quote"] not in {"Mr.", "Ms.", "Gov."} for e in evidence)
+    assert any(e["quote"].startswith("Ms. Farouk backed") for e in evidence)
 
     # each pass records which chunk it read; no verification call in chunks (the cues decide)
     read = [(p["name"], p["chunk"]) for p in meta["passes"]]

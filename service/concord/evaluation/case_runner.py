@@ -75,6 +75,8 @@ def options_dict(
         "chunk_chars": None if chunking is None else chunking.max_chars,
         "chunk_overlap_sentences": None if chunking is None else chunking.overlap_sentences,
         "context_window": context_window,
+        # Titles kept with names when splitting sentences (absent: recorded before that).
+        "join_titles": options.join_titles,
     }
 
 
@@ -98,6 +100,7 @@ def options_from(recorded: dict[str, Any]) -> tuple[PipelineOptions, int]:
         fuzzy_threshold=recorded["fuzzy_threshold"],
         call=call,
         chunking=chunking,
+        join_titles=bool(recorded.get("join_titles", False)),
     )
     return options, int(recorded["max_article_chars"])
 
