@@ -13,6 +13,8 @@ is left to judge is the items themselves:
 - a speaker the article introduces by name and role ("The harbourmaster, Capt. Liam Fenwick,
   said") whom the passes missed is listed from the article's own words (``concord.speakers``),
   and a participant whose role the article nowhere states takes the role it gives;
+- a person the article gives only as history ("negotiated by Edwin Marsh, then governor") is
+  not a participant, nor a party or a side of any point;
 - a point whose statement, topic or position copies a sentence it does not cite (eight or more
   words, nearly verbatim) cites that sentence too: the model wrote the right words and the wrong
   number ("agreed to keep the interim tariff arrangement" citing the dateline);
@@ -41,7 +43,7 @@ from concord.schema import (
     Summary,
 )
 from concord.sentences import Sentence, SentenceIndex
-from concord.speakers import quoted_speakers, stated_roles
+from concord.speakers import past_figures, quoted_speakers, stated_roles
 
 _TITLE_WORDS = re.compile(
     r"(?i)\b(?:minister|secretary|president|premier|chancellor|chief|executive|director|leader|"
@@ -348,6 +350,62 @@ def build_disagreements(
         )
         for i in _distinct([(d.topic, c) for d, c in zip(found, cited, strict=True)])
     ]
+
+
+def without_past_figures(summary: Summary, index: SentenceIndex) -> Summary:
+    """``summary`` without the people the article gives only as history: not listed, not a
+    party, not a side (a point left with no side goes)."""
+    past = past_figures(index.shown)
+    if not past:
+        return summary
+
+    def gone(name: str) -> bool:
+        return any(same_person(name, figure) for figure in past)
+
+    agreements = [
+        a.model_copy(update={"parties": [p for p in a.parties if not gone(p)]})
+        for a in summary.agreements
+    ]
+    disagreements = [
+        d.model_copy(update={"positions": [p for p in d.positions if not gone(p.party)]})
+        for d in summary.disagreements
+    ]
+    return Summary(
+        participants=[p for p in summary.participants if not gone(p.name)],
+        agreements=agreements,
+        disagreements=[d for d in disagreements if d.positions],
+    )
+
+
+def ground(
+    found: Sequence[CitedParticipant],
+    agreed: Sequence[CitedAgreement],
+    differ: Sequence[CitedDisagreement],
+    index: SentenceIndex,
+    *,
+    texts: tuple[str, str],
+    policy: GroundingPolicy,
+    people: list[Participant] | None = None,
+) -> tuple[Summary, GroundingCounts]:
+    """The summary from the passes' answers: participants (``people`` when already merged),
+    the speakers they missed, the points with their parties as listed, history set aside; then
+    the counts and the grounding policy. ``texts`` are the shown and the withheld text."""
+    if people is None:
+        people = build_participants(found, index, *texts)
+    speakers = add_speakers(people, index)
+    summary = without_past_figures(
+        Summary(
+            participants=people,
+            agreements=build_agreements(agreed, index, people),
+            disagreements=build_disagreements(differ, index, people),
+        ),
+        index,
+    )
+    summary, counts = finish(
+        summary.participants, summary.agreements, summary.disagreements, policy
+    )
+    counts.speakers_added = speakers
+    return summary, counts
 
 
 def finish(

@@ -28,13 +28,10 @@ from concord.chunks import (
     plan_chunks,
 )
 from concord.cited_summary import (
-    add_speakers,
     anchor_agreements,
     anchor_disagreements,
-    build_agreements,
-    build_disagreements,
     build_participants,
-    finish,
+    ground,
 )
 from concord.injection import screen
 from concord.progress import StepClock
@@ -412,15 +409,9 @@ async def _in_one_piece(
     agreed, differ = await _points(passes, _participant_line(found))
     agreed, differ, verification = await _verified(passes, agreed, differ, passes.index)
     passes.steps.started("grounding")
-    people = build_participants(found, passes.index, texts.kept, texts.withheld)
-    speakers = add_speakers(people, passes.index)
-    summary, counts = finish(
-        people,
-        build_agreements(agreed, passes.index, people),
-        build_disagreements(differ, passes.index, people),
-        policy,
+    summary, counts = ground(
+        found, agreed, differ, passes.index, texts=(texts.kept, texts.withheld), policy=policy
     )
-    counts.speakers_added = speakers
     passes.steps.finished("grounding", {"grounding": counts.model_dump(mode="json")})
     return summary, counts, verification
 
@@ -485,13 +476,8 @@ async def _in_chunks(
     )
     steps = readers[0].steps
     steps.started("grounding")
-    speakers = add_speakers(people, index)
-    summary, counts = finish(
-        people,
-        build_agreements(agreed, index, people),
-        build_disagreements(differ, index, people),
-        policy,
+    summary, counts = ground(
+        [], agreed, differ, index, texts=(texts.kept, texts.withheld), policy=policy, people=people
     )
-    counts.speakers_added = speakers
     steps.finished("grounding", {"grounding": counts.model_dump(mode="json")})
     return summary, counts, verification, stats

@@ -60,6 +60,15 @@ _SHAPES = (
         rf"\s+{_TITLE}{_NAME},\s+{_ARTICLE}{_ROLE}(?=[,.;]|$)"
     ),
 )
+# A title written before the name, news style: "Council President Ingrid Halvorsen", "Health
+# Minister Dr. Tomás Berg". Counted as a speaker only when the article quotes that surname
+# ("Halvorsen said", "said Mr. Okonkwo") somewhere.
+_TITLED = re.compile(
+    r"(?P<role>(?:\b[A-Z][a-z]+\s+){0,3}(?:President|Minister|Secretary|Mayor|Governor|"
+    r"Chairman|Chairwoman|Chair|Director|Commissioner|Ambassador|Senator|Councillor|Judge|"
+    r"Chancellor|Premier|Spokesman|Spokeswoman))\s+"
+    rf"{_TITLE}{_NAME}"
+)
 # Words that make a "name" a body, a place or a date rather than a person.
 _NOT_A_PERSON = re.compile(
     r"(?i)^(?:in|at|on|for|from|by|with|after|before|under|as|if|when|downstream|upstream)\b|"
@@ -68,8 +77,12 @@ _NOT_A_PERSON = re.compile(
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|"
     r"june|july|august|september|october|november|december)\b"
 )
-# A clause, not a description: "…, which builds …", "…, and the minister …", "…, in which …".
-_NOT_A_ROLE = re.compile(r"(?:which|and|or|but|in|at|on|where|when|while)\b")
+# A clause, not a description: "…, which builds …", "…, and the minister …", "…, before walking
+# out …".
+_NOT_A_ROLE = re.compile(
+    r"(?:which|and|or|but|in|at|on|where|when|while|before|after|as|during|with|without|by|to|"
+    r"from|for|if|because|although|though|since|until|even|not|also|then|now|still)\b"
+)
 # A title written into the name ("Mayor Helen Achterberg") belongs to the role.
 _TITLE_WORD = re.compile(
     r"^(?P<title>Mayor|Councillor|Councilor|Governor|President|Minister|Senator|Chairman|"
@@ -121,6 +134,16 @@ def quoted_speakers(sentences: Sequence[Sentence]) -> list[Speaker]:
                     continue
                 body = _AFFILIATION.search(role)
                 found[name] = Speaker(name, role, body.group("body") if body else "", sentence)
+    text = " ".join(s.text for s in sentences)
+    for sentence in sentences:
+        for hit in _TITLED.finditer(sentence.text):
+            name = " ".join(hit.group("name").split())
+            surname = re.escape(name.split()[-1])
+            speaks = rf"\b{surname}\W{{0,3}}\s*{_SPEECH}\b|\b{_SPEECH}\s+{_TITLE}{surname}\b"
+            if name in found or _NOT_A_PERSON.search(name) or not re.search(speaks, text):
+                continue
+            role = " ".join(hit.group("role").split())
+            found[name] = Speaker(name, role, "", sentence)
     return sorted(found.values(), key=lambda s: s.sentence.number)
 
 
@@ -138,3 +161,35 @@ def stated_roles(sentences: Sequence[Sentence]) -> dict[str, str]:
                 ):
                     roles.setdefault(name, role)
     return roles
+
+
+# Someone the article places in the past: "negotiated by Edwin Marsh, then governor of Vantor",
+# "the late Ana Ruiz", "Tomas Berg, who died in 2001". Named as history, not a party to the
+# talks it reports.
+_PAST_SHAPES = (
+    re.compile(rf"{_TITLE}{_NAME},\s+then\s+{_ARTICLE}[a-z]"),
+    re.compile(rf"\bthe late\s+{_TITLE}{_NAME}"),
+    re.compile(rf"{_TITLE}{_NAME},\s+who died\b"),
+)
+
+
+def past_figures(sentences: Sequence[Sentence]) -> list[str]:
+    """Names the article gives only as history: introduced in a past shape and then never
+    quoted nor the subject of a word of speech ("Marsh said"), or said to have died."""
+    quoted = [speaker.name for speaker in quoted_speakers(sentences)]
+    text = " ".join(s.text for s in sentences)
+    past: list[str] = []
+    for at, sentence in enumerate(sentences):
+        for shape in _PAST_SHAPES:
+            for hit in shape.finditer(sentence.text):
+                name = " ".join(hit.group("name").split())
+                surname = re.escape(name.split()[-1])
+                if name in past:
+                    continue
+                # "He died in 1989" within the next sentences: history, whatever they once said
+                after = " ".join(s.text for s in sentences[at : at + 4])
+                died = re.search(rf"\b(?:[Hh]e|[Ss]he|{surname})\s+died\b", after)
+                speaks = re.search(rf"\b{surname}\s+{_SPEECH}\b|\b{_SPEECH}\s+{surname}\b", text)
+                if died or not (name in quoted or speaks):
+                    past.append(name)
+    return past

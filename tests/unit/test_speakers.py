@@ -1,9 +1,9 @@
 """Speakers the article introduces by name and role, and the roles it states."""
 
-from concord.cited_summary import add_speakers, build_participants
-from concord.schema import CitedParticipant
+from concord.cited_summary import add_speakers, build_participants, ground
+from concord.schema import CitedDisagreement, CitedParticipant, ModelPosition
 from concord.sentences import SentenceIndex, split_sentences
-from concord.speakers import quoted_speakers, stated_roles
+from concord.speakers import past_figures, quoted_speakers, stated_roles
 
 ARTICLE = (
     "The harbourmaster, Capt. Liam Fenwick, said the port had asked for 45 metres. "
@@ -60,3 +60,51 @@ def test_missed_speakers_are_added_and_an_unstated_role_gives_way_to_the_article
     ]
     fenwick = people[2]
     assert fenwick.evidence[0].quote == ARTICLE[fenwick.evidence[0].start : fenwick.evidence[0].end]
+
+
+def test_someone_the_article_gives_only_as_history_is_no_party() -> None:
+    article = (
+        "The compact was negotiated by Edwin Marsh, then governor of Vantor, in 1962. "
+        'Marsh called it "a treaty between neighbours". He died in 1989. '
+        "The Marsh Bridge carries six lanes. "
+        "Gov. Nadia Farouk said Vantor wanted the shares rewritten. "
+        "Gov. Anders Kjellberg refused."
+    )
+    index = SentenceIndex(tuple(split_sentences(article, join_titles=True)))
+    assert past_figures(index.shown) == ["Edwin Marsh"]
+    summary, _ = ground(
+        [
+            CitedParticipant(name="Edwin Marsh", role="governor", affiliation="", sentences=[1]),
+            CitedParticipant(name="Nadia Farouk", role="governor", affiliation="", sentences=[5]),
+        ],
+        [],
+        [
+            CitedDisagreement(
+                sentences=[5, 6],
+                topic="the shares",
+                positions=[
+                    ModelPosition(party="Edwin Marsh", position="divide the average"),
+                    ModelPosition(party="Farouk", position="rewrite them"),
+                ],
+            ),
+            CitedDisagreement(
+                sentences=[1],
+                topic="the 1962 text",
+                positions=[ModelPosition(party="Marsh", position="wrote it")],
+            ),
+        ],
+        index,
+        texts=(article, ""),
+        policy="flag",
+    )
+    assert [p.name for p in summary.participants] == ["Nadia Farouk"]
+    (shares,) = summary.disagreements  # the point with only the negotiator's side is gone
+    assert [p.party for p in shares.positions] == ["Nadia Farouk"]
+
+
+def test_a_past_role_does_not_hide_someone_who_speaks_now() -> None:
+    article = (
+        "The deal was signed by Rosa Lind, then finance minister, in 2010. "
+        "Lind said on Tuesday that the deal still held."
+    )
+    assert past_figures(split_sentences(article)) == []
