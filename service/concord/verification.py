@@ -51,7 +51,8 @@ _CUES: dict[PointKind, tuple[str, ...]] = {
     "agreement": _cue_list(
         """agree|deal|accord|sign|commit|pledg|promis|consensus|joint|together|settle|
         approv|endors|support|backed|backs|welcom|accept|decid|cooperat|co-operat|
-        coordinat|unanim|both sides|all sides|reached"""
+        coordinat|unanim|both sides|all sides|reached|arrangement|pact|truce|ceasefire|
+        cease-fire|compromise|treaty|memorandum"""
     ),
 }
 # A cue right after a negation ("without a single sticking point", "no objection") says the
@@ -85,7 +86,7 @@ def has_cue(kind: PointKind, sentences: Sequence[Sentence]) -> bool:
 _WEAK_AGREEMENT = frozenset(
     {"joint", "together", "both sides", "all sides", "deal", "support", "backed", "backs"}
     | {"welcom", "cooperat", "co-operat", "coordinat", "promis", "pledg", "commit", "decid"}
-    | {"endors", "accord"}
+    | {"endors", "accord", "compromise"}
 )
 _TENTATIVE = re.compile(
     r"(?<!\w)(?:propos(?:ed|es|ing)\b|offer(?:ed|s|ing)\b|calls? for|called for|urg|want|hope|"

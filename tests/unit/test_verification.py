@@ -142,9 +142,11 @@ def test_a_proposal_a_plan_or_a_supposition_is_not_an_agreement() -> None:
         "The two councils will set up a joint company to own the bridge. "
         "The port accepted 38 metres after the councils agreed to leave the channel clear. "
         "According to the minister, talks continue. "
-        "All groups supported the mayor's proposal to make travel free for a month."
+        "All groups supported the mayor's proposal to make travel free for a month. "
+        "When they came out, they announced an emergency arrangement for this summer. "
+        "Kestovia proposed a compromise on dairy quotas."
     )
     shown = [shows_agreement([s]) for s in sentences]
-    assert shown == [False, False, False, False, False, False, True, True, False, True]
+    assert shown == [False, False, False, False, False, False, True, True, False, True, True, False]
     # the prompt's leads are not narrowed: every one of these but the last holds a word to check
     assert [has_cue("agreement", [s]) for s in sentences][:8] == [True] * 8
