@@ -43,7 +43,7 @@ from concord.schema import (
     Summary,
 )
 from concord.sentences import Sentence, SentenceIndex
-from concord.speakers import past_figures, quoted_speakers, stated_roles
+from concord.speakers import Speaker, past_figures, quoted_speakers, stated_roles
 
 _TITLE_WORDS = re.compile(
     r"(?i)\b(?:minister|secretary|president|premier|chancellor|chief|executive|director|leader|"
@@ -226,19 +226,22 @@ def build_participants(
     return people
 
 
-def add_speakers(people: list[Participant], index: SentenceIndex) -> int:
-    """Add to ``people`` the speakers the article introduces by name and role that it lacks,
-    and give a listed person the article's name and role where the model's are not the
-    article's. Returns how many were added.
+def add_speakers(
+    people: list[Participant], index: SentenceIndex, speakers: Sequence[Speaker]
+) -> int:
+    """Add to ``people`` the ``speakers`` (``quoted_speakers`` of ``index``) it lacks, and give a
+    listed person the article's name and role where the model's are not the article's.
+    Returns how many were added.
 
     A listed name the article never writes is matched by surname ("Amber Achterberg" for the
     article's "Helen Achterberg" becomes Helen Achterberg, never a second person); a role none of
     whose words occur where the article names that person ("governmental leader") gives way to
     the role the article states ("president of the Vantor Growers' Union").
     """
-    shown = fold(" ".join(s.text for s in index.shown))
+    folded = [fold(s.text) for s in index.shown]
+    shown = " ".join(folded)
     added = 0
-    for speaker in quoted_speakers(index.shown):
+    for speaker in speakers:
         same = next((p for p in people if same_person(p.name, speaker.name)), None)
         if same is None:
             same = next(
@@ -260,10 +263,10 @@ def add_speakers(people: list[Participant], index: SentenceIndex) -> int:
             added += 1
         elif len(speaker.name) > len(bare_name(same.name)):
             same.name = speaker.name  # the fullest name: "Chaudhry" → "Arif Chaudhry"
-    roles = stated_roles(index.shown)
+    roles = stated_roles(index.shown, speakers)
     for person in people:
         stated = next((r for name, r in roles.items() if same_person(name, person.name)), None)
-        if stated is not None and not _role_in_article(person, index):
+        if stated is not None and not _role_in_article(person, folded):
             person.role = stated
     return added
 
@@ -279,16 +282,13 @@ def named_whole(name: str, folded_text: str) -> bool:
     return bool(whole) and re.search(rf"(?<!\w){re.escape(whole)}(?!\w)", folded_text) is not None
 
 
-def _role_in_article(person: Participant, index: SentenceIndex) -> bool:
+def _role_in_article(person: Participant, folded_sentences: Sequence[str]) -> bool:
     """True when a word of the person's role (four letters or more) occurs in a sentence that
     names them."""
     words = re.findall(r"\w{4,}", fold(person.role))
     surname = _surname(person.name)
-    near = [
-        fold(s.text)
-        for s in index.shown
-        if surname and re.search(rf"(?<!\w){re.escape(surname)}(?!\w)", fold(s.text))
-    ]
+    named = re.compile(rf"(?<!\w){re.escape(surname)}(?!\w)")
+    near = [text for text in folded_sentences if surname and named.search(text)]
     return any(re.search(rf"(?<!\w){re.escape(w)}", text) for w in words for text in near)
 
 
@@ -352,10 +352,9 @@ def build_disagreements(
     ]
 
 
-def without_past_figures(summary: Summary, index: SentenceIndex) -> Summary:
-    """``summary`` without the people the article gives only as history: not listed, not a
-    party, not a side (a point left with no side goes)."""
-    past = past_figures(index.shown)
+def without_past_figures(summary: Summary, past: Sequence[str]) -> Summary:
+    """``summary`` without the people the article gives only as history (``past``): not listed,
+    not a party, not a side (a point left with no side goes)."""
     if not past:
         return summary
 
@@ -378,33 +377,29 @@ def without_past_figures(summary: Summary, index: SentenceIndex) -> Summary:
 
 
 def ground(
-    found: Sequence[CitedParticipant],
+    people: list[Participant],
     agreed: Sequence[CitedAgreement],
     differ: Sequence[CitedDisagreement],
     index: SentenceIndex,
-    *,
-    texts: tuple[str, str],
     policy: GroundingPolicy,
-    people: list[Participant] | None = None,
 ) -> tuple[Summary, GroundingCounts]:
-    """The summary from the passes' answers: participants (``people`` when already merged),
-    the speakers they missed, the points with their parties as listed, history set aside; then
-    the counts and the grounding policy. ``texts`` are the shown and the withheld text."""
-    if people is None:
-        people = build_participants(found, index, *texts)
-    speakers = add_speakers(people, index)
+    """The summary from the merged participants and the passes' points: the speakers the
+    passes missed added, the points' parties as listed, history set aside; then the counts and
+    the grounding policy."""
+    speakers = quoted_speakers(index.shown)  # read once: the additions, the roles, the past
+    added = add_speakers(people, index, speakers)
     summary = without_past_figures(
         Summary(
             participants=people,
             agreements=build_agreements(agreed, index, people),
             disagreements=build_disagreements(differ, index, people),
         ),
-        index,
+        past_figures(index.shown, speakers),
     )
     summary, counts = finish(
         summary.participants, summary.agreements, summary.disagreements, policy
     )
-    counts.speakers_added = speakers
+    counts.speakers_added = added
     return summary, counts
 
 

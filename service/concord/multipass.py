@@ -409,9 +409,8 @@ async def _in_one_piece(
     agreed, differ = await _points(passes, _participant_line(found))
     agreed, differ, verification = await _verified(passes, agreed, differ, passes.index)
     passes.steps.started("grounding")
-    summary, counts = ground(
-        found, agreed, differ, passes.index, texts=(texts.kept, texts.withheld), policy=policy
-    )
+    people = build_participants(found, passes.index, texts.kept, texts.withheld)
+    summary, counts = ground(people, agreed, differ, passes.index, policy)
     passes.steps.finished("grounding", {"grounding": counts.model_dump(mode="json")})
     return summary, counts, verification
 
@@ -476,8 +475,6 @@ async def _in_chunks(
     )
     steps = readers[0].steps
     steps.started("grounding")
-    summary, counts = ground(
-        [], agreed, differ, index, texts=(texts.kept, texts.withheld), policy=policy, people=people
-    )
+    summary, counts = ground(people, agreed, differ, index, policy)
     steps.finished("grounding", {"grounding": counts.model_dump(mode="json")})
     return summary, counts, verification, stats

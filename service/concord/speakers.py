@@ -6,7 +6,7 @@ Operators' Association, which …, said …", "… is made most forcefully by Pr
 delta ecologist". On a long article a small model lists a few people per chunk and repeats
 those it already met; the people it skips are most often such speakers, introduced once, far
 from the lead. The article states who they are, so the summary can list them from its own text,
-with the sentence that introduces them as evidence. Only these three shapes count: a name with
+with the sentence that introduces them as evidence. Only such introductions count: a name with
 a role and no word of speech ("negotiated by Edwin Marsh, then governor") took no part in the
 talks the article reports, and a bare "Demir said" gives no role to show.
 """
@@ -14,7 +14,7 @@ talks the article reports, and a bare "Demir said" gives no role to show.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from concord.sentences import Sentence
@@ -117,49 +117,52 @@ class Speaker:
     sentence: Sentence
 
 
+def _hits(
+    sentences: Sequence[Sentence], shapes: Sequence[re.Pattern[str]]
+) -> Iterator[tuple[str, str, Sentence]]:
+    """(name, role, sentence) for every match of ``shapes``, spaces tidied."""
+    for sentence in sentences:
+        for shape in shapes:
+            for hit in shape.finditer(sentence.text):
+                name = " ".join(hit.group("name").split())
+                yield name, " ".join(hit.group("role").split()).strip(" -"), sentence
+
+
+def _speaks(surname: str, text: str) -> bool:
+    """True when ``text`` has that surname next to a word of speech ("Halvorsen said", "said
+    Mr. Okonkwo")."""
+    name = re.escape(surname)
+    return bool(re.search(rf"\b{name}\W{{0,3}}\s*{_SPEECH}\b|\b{_SPEECH}\s+{_TITLE}{name}\b", text))
+
+
 def quoted_speakers(sentences: Sequence[Sentence]) -> list[Speaker]:
     """Every speaker introduced with a name and a role, in article order, each name once."""
     found: dict[str, Speaker] = {}
-    for sentence in sentences:
-        for shape in _SHAPES:
-            for hit in shape.finditer(sentence.text):
-                name = " ".join(hit.group("name").split())
-                role = " ".join(hit.group("role").split()).strip(" -")
-                if _NOT_A_ROLE.match(role) or name.startswith("The "):
-                    continue  # "The Army Engineer Corps, which builds …": a body
-                if title := _TITLE_WORD.match(name):
-                    name = name[title.end() :]
-                    role = role if role.split()[0] != "who" else title.group("title").lower()
-                if _NOT_A_PERSON.search(name) or name in found:
-                    continue
-                body = _AFFILIATION.search(role)
-                found[name] = Speaker(name, role, body.group("body") if body else "", sentence)
+    for written, described, sentence in _hits(sentences, _SHAPES):
+        if _NOT_A_ROLE.match(described) or written.startswith("The "):
+            continue  # "The Army Engineer Corps, which builds …": a body
+        name, role = written, described
+        if title := _TITLE_WORD.match(written):
+            name = written[title.end() :]
+            role = described if described.split()[0] != "who" else title.group("title").lower()
+        if _NOT_A_PERSON.search(name) or name in found:
+            continue
+        body = _AFFILIATION.search(role)
+        found[name] = Speaker(name, role, body.group("body") if body else "", sentence)
     text = " ".join(s.text for s in sentences)
-    for sentence in sentences:
-        for hit in _TITLED.finditer(sentence.text):
-            name = " ".join(hit.group("name").split())
-            surname = re.escape(name.split()[-1])
-            speaks = rf"\b{surname}\W{{0,3}}\s*{_SPEECH}\b|\b{_SPEECH}\s+{_TITLE}{surname}\b"
-            if name in found or _NOT_A_PERSON.search(name) or not re.search(speaks, text):
-                continue
-            role = " ".join(hit.group("role").split())
+    for name, role, sentence in _hits(sentences, (_TITLED,)):
+        if name not in found and not _NOT_A_PERSON.search(name) and _speaks(name.split()[-1], text):
             found[name] = Speaker(name, role, "", sentence)
     return sorted(found.values(), key=lambda s: s.sentence.number)
 
 
-def stated_roles(sentences: Sequence[Sentence]) -> dict[str, str]:
-    """Each name the article describes, with its first description: the three speaker shapes,
-    then the descriptions without a word of speech."""
-    roles = {s.name: s.role for s in quoted_speakers(sentences) if not s.role.startswith("who")}
-    for sentence in sentences:
-        for shape in _ROLE_SHAPES:
-            for hit in shape.finditer(sentence.text):
-                name = " ".join(hit.group("name").split())
-                role = " ".join(hit.group("role").split()).strip(" -")
-                if not (
-                    _NOT_A_ROLE.match(role) or role.startswith("who") or _NOT_A_PERSON.search(name)
-                ):
-                    roles.setdefault(name, role)
+def stated_roles(sentences: Sequence[Sentence], speakers: Sequence[Speaker]) -> dict[str, str]:
+    """Each name the article describes, with its first description: the speakers' roles
+    (``quoted_speakers``), then the descriptions without a word of speech."""
+    roles = {s.name: s.role for s in speakers if not s.role.startswith("who")}
+    for name, role, _ in _hits(sentences, _ROLE_SHAPES):
+        if not (_NOT_A_ROLE.match(role) or role.startswith("who") or _NOT_A_PERSON.search(name)):
+            roles.setdefault(name, role)
     return roles
 
 
@@ -173,23 +176,23 @@ _PAST_SHAPES = (
 )
 
 
-def past_figures(sentences: Sequence[Sentence]) -> list[str]:
+def past_figures(sentences: Sequence[Sentence], speakers: Sequence[Speaker]) -> list[str]:
     """Names the article gives only as history: introduced in a past shape and then never
-    quoted nor the subject of a word of speech ("Marsh said"), or said to have died."""
-    quoted = [speaker.name for speaker in quoted_speakers(sentences)]
+    among ``speakers`` nor the subject of a word of speech ("Marsh said"), or said to have
+    died."""
+    quoted = {speaker.name for speaker in speakers}
     text = " ".join(s.text for s in sentences)
     past: list[str] = []
     for at, sentence in enumerate(sentences):
         for shape in _PAST_SHAPES:
             for hit in shape.finditer(sentence.text):
                 name = " ".join(hit.group("name").split())
-                surname = re.escape(name.split()[-1])
                 if name in past:
                     continue
                 # "He died in 1989" within the next sentences: history, whatever they once said
                 after = " ".join(s.text for s in sentences[at : at + 4])
-                died = re.search(rf"\b(?:[Hh]e|[Ss]he|{surname})\s+died\b", after)
-                speaks = re.search(rf"\b{surname}\s+{_SPEECH}\b|\b{_SPEECH}\s+{surname}\b", text)
-                if died or not (name in quoted or speaks):
+                surname = name.split()[-1]
+                died = re.search(rf"\b(?:[Hh]e|[Ss]he|{re.escape(surname)})\s+died\b", after)
+                if died or not (name in quoted or _speaks(surname, text)):
                     past.append(name)
     return past

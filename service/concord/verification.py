@@ -18,7 +18,7 @@ speaks of difference at all ("approved the deal unanimously" was confirmed as a 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -62,12 +62,15 @@ _NEGATORS = r"\bno|\bnot|\bwithout|\bnever|\bnor|n't"
 _REFUSALS = r"\bneither|\brefus\w*|\bdeclin\w*|\bfail\w*|\bunable|\breject\w*"
 _WITHIN_TWO_WORDS = r"(?:\W+\w+){0,2}\W+$"
 _NEGATION = re.compile(rf"(?:{_NEGATORS}){_WITHIN_TWO_WORDS}")
-_NEGATION_OR_REFUSAL = re.compile(rf"(?:{_NEGATORS}|{_REFUSALS}){_WITHIN_TWO_WORDS}")
 
 
-def _holds_cue(sentences: Sequence[Sentence], cues: Sequence[str], turned: re.Pattern[str]) -> bool:
-    """True when a cue occurs where a word starts and not right after a word that turns it."""
-    text = " ".join(s.text for s in sentences).casefold().replace("’", "'") + " "
+def _folded(sentences: Sequence[Sentence]) -> str:
+    return " ".join(s.text for s in sentences).casefold().replace("’", "'") + " "
+
+
+def _holds_cue(text: str, cues: Iterable[str], turned: re.Pattern[str]) -> bool:
+    """True when a cue occurs in ``text`` (folded) where a word starts and not right after a word
+    that turns it."""
     return any(
         not turned.search(text[max(0, hit.start() - 40) : hit.start()])
         for cue in cues
@@ -77,7 +80,7 @@ def _holds_cue(sentences: Sequence[Sentence], cues: Sequence[str], turned: re.Pa
 
 def has_cue(kind: PointKind, sentences: Sequence[Sentence]) -> bool:
     """True when the cited sentences hold a word of this kind of point, not negated."""
-    return _holds_cue(sentences, _CUES[kind], _NEGATION)
+    return _holds_cue(_folded(sentences), _CUES[kind], _NEGATION)
 
 
 # Words of agreement that are as often about something else: a "joint press conference" that was
@@ -105,16 +108,11 @@ def shows_agreement(sentences: Sequence[Sentence]) -> bool:
     weak word ("joint", "deal", "support") counts only in a sentence that proposes, plans or
     supposes nothing ("Carmody proposed a joint survey" is one side's offer)."""
     for sentence in sentences:
-        text = sentence.text.casefold().replace("’", "'") + " "
+        text = _folded([sentence]).replace("according", "         ")  # not "accord"
         tentative = bool(_TENTATIVE.search(text))
-        for cue in _CUES["agreement"]:
-            if cue in _WEAK_AGREEMENT and tentative:
-                continue
-            for hit in re.finditer(rf"(?<!\w){re.escape(cue)}", text):
-                if cue == "accord" and text.startswith("according", hit.start()):
-                    continue
-                if not _NOT_YET_AGREED.search(text[max(0, hit.start() - 40) : hit.start()]):
-                    return True
+        cues = (c for c in _CUES["agreement"] if not (tentative and c in _WEAK_AGREEMENT))
+        if _holds_cue(text, cues, _NOT_YET_AGREED):
+            return True
     return False
 
 

@@ -36,7 +36,7 @@ def test_a_speaker_is_found_by_name_and_role_beside_a_word_of_speech() -> None:
 
 
 def test_a_role_is_read_where_the_article_describes_someone_without_quoting_them() -> None:
-    roles = stated_roles(SENTENCES)
+    roles = stated_roles(SENTENCES, quoted_speakers(SENTENCES))
     assert roles["Ferreira"] == "chairs the Lisse Fishers' Cooperative"
     assert "The Army Engineer Corps" not in roles
 
@@ -50,7 +50,7 @@ def test_missed_speakers_are_added_and_an_unstated_role_gives_way_to_the_article
         ),
     ]
     people = build_participants(found, index, ARTICLE, "")
-    added = add_speakers(people, index)
+    added = add_speakers(people, index, quoted_speakers(index.shown))
     assert added == 2
     assert [(p.name, p.role) for p in people] == [
         ("Arif Chaudhry", "chairman"),  # the fuller name; the model's role is the article's
@@ -71,12 +71,13 @@ def test_someone_the_article_gives_only_as_history_is_no_party() -> None:
         "Gov. Anders Kjellberg refused."
     )
     index = SentenceIndex(tuple(split_sentences(article, join_titles=True)))
-    assert past_figures(index.shown) == ["Edwin Marsh"]
+    assert past_figures(index.shown, quoted_speakers(index.shown)) == ["Edwin Marsh"]
+    found = [
+        CitedParticipant(name="Edwin Marsh", role="governor", affiliation="", sentences=[1]),
+        CitedParticipant(name="Nadia Farouk", role="governor", affiliation="", sentences=[5]),
+    ]
     summary, _ = ground(
-        [
-            CitedParticipant(name="Edwin Marsh", role="governor", affiliation="", sentences=[1]),
-            CitedParticipant(name="Nadia Farouk", role="governor", affiliation="", sentences=[5]),
-        ],
+        build_participants(found, index, article, ""),
         [],
         [
             CitedDisagreement(
@@ -94,8 +95,7 @@ def test_someone_the_article_gives_only_as_history_is_no_party() -> None:
             ),
         ],
         index,
-        texts=(article, ""),
-        policy="flag",
+        "flag",
     )
     assert [p.name for p in summary.participants] == ["Nadia Farouk"]
     (shares,) = summary.disagreements  # the point with only the negotiator's side is gone
@@ -107,4 +107,5 @@ def test_a_past_role_does_not_hide_someone_who_speaks_now() -> None:
         "The deal was signed by Rosa Lind, then finance minister, in 2010. "
         "Lind said on Tuesday that the deal still held."
     )
-    assert past_figures(split_sentences(article)) == []
+    sentences = split_sentences(article)
+    assert past_figures(sentences, quoted_speakers(sentences)) == []
