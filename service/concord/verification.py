@@ -101,17 +101,48 @@ _MODALS = r"\bwould|\bcould|\bmight|\bshould|\bmust|\bwhether|\bto be|\bto win|\
 _NOT_YET_AGREED = re.compile(rf"(?:{_NEGATORS}|{_REFUSALS}|{_MODALS}){_WITHIN_TWO_WORDS}")
 
 
+# Words that begin like a cue and mean something else: a "committee", a "significant" rise, a
+# "signal", "according to". Masked before the agreement cues are read.
+_FALSE_FRIENDS = re.compile(r"(?<!\w)(?:committee|significan|signal|according)\w*")
+# An agreement named as a thing ("the agreement", "a treaty", "the summer deal") is not the news
+# that one was made. It counts as a weak word does (not in a sentence that proposes or plans:
+# "proposed a tribunal like those in E.U. trade agreements"), and not at all where a speaker
+# only calls something by it or judges it: "Marsh called it a treaty between neighbours",
+# "she called the summer deal proof", "said the agreement was the best day".
+_AGREEMENT_NOUN = re.compile(
+    r"(?:agreements?|treat(?:y|ies)|pacts?|arrangements?|memorand\w*|truces?|ceasefires?|"
+    r"cease-fires?|deals?|accords?|promises?|compromises?)\b"
+)
+_REACTION = re.compile(
+    r"(?<!\w)(?:call(?:ed|s)?|describ\w*|hail\w*|prais\w*|(?:said|says) (?:that )?the)"
+    r"(?:\W+\w+){0,3}\W+$"
+)
+
+
+def _counts_as_agreement(text: str, start: int, cue: str, tentative: bool) -> bool:
+    before = text[max(0, start - 40) : start]
+    if _NOT_YET_AGREED.search(before):
+        return False
+    if _AGREEMENT_NOUN.match(text, start):
+        return not tentative and not _REACTION.search(before)
+    return not (tentative and cue in _WEAK_AGREEMENT)
+
+
 def shows_agreement(sentences: Sequence[Sentence]) -> bool:
     """True when a cited sentence holds a word of agreeing, signing or committing that no
     negation, refusal or modal turns ("Vardania refused to accept a body whose decisions could
     overrule its courts", "most residents would accept resettlement" are not agreements); a
-    weak word ("joint", "deal", "support") counts only in a sentence that proposes, plans or
-    supposes nothing ("Carmody proposed a joint survey" is one side's offer)."""
+    weak word ("joint", "deal", "support") or an agreement named as a thing ("the treaty")
+    counts only in a sentence that proposes, plans or supposes nothing ("Carmody proposed a
+    joint survey" is one side's offer), and a speaker calling something a deal reports none."""
     for sentence in sentences:
-        text = _folded([sentence]).replace("according", "         ")  # not "accord"
+        text = _FALSE_FRIENDS.sub(lambda m: " " * len(m.group()), _folded([sentence]))
         tentative = bool(_TENTATIVE.search(text))
-        cues = (c for c in _CUES["agreement"] if not (tentative and c in _WEAK_AGREEMENT))
-        if _holds_cue(text, cues, _NOT_YET_AGREED):
+        if any(
+            _counts_as_agreement(text, hit.start(), cue, tentative)
+            for cue in _CUES["agreement"]
+            for hit in re.finditer(rf"(?<!\w){re.escape(cue)}", text)
+        ):
             return True
     return False
 

@@ -150,3 +150,19 @@ def test_a_proposal_a_plan_or_a_supposition_is_not_an_agreement() -> None:
     assert shown == [False, False, False, False, False, False, True, True, False, True, True, False]
     # the prompt's leads are not narrowed: every one of these but the last holds a word to check
     assert [has_cue("agreement", [s]) for s in sentences][:8] == [True] * 8
+
+
+def test_an_agreement_named_as_a_thing_or_called_one_is_not_news_that_one_was_made() -> None:
+    sentences = split_sentences(
+        'Marsh called it "a treaty between neighbours". '
+        'She called the summer deal "proof that the provinces can manage". '
+        'Pietrak said the agreement was "the best day for people on bikes". '
+        "Kestovia proposed a tribunal modelled on the panels found in E.U. trade agreements. "
+        "Olander has served on the committee for sixteen years. "
+        "The rise was significant. "
+        "Under the agreement, each town pays half of the upkeep. "
+        "The two governments signed a treaty on Tuesday. "
+        "The unions and the company reached a deal overnight."
+    )
+    shown = [shows_agreement([s]) for s in sentences]
+    assert shown == [False, False, False, False, False, False, True, True, True]
