@@ -18,7 +18,7 @@ speaks of difference at all ("approved the deal unanimously" was confirmed as a 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -71,11 +71,14 @@ def _folded(sentences: Sequence[Sentence]) -> str:
 def _holds_cue(text: str, cues: Iterable[str], turned: re.Pattern[str]) -> bool:
     """True when a cue occurs in ``text`` (folded) where a word starts and not right after a word
     that turns it."""
-    return any(
-        not turned.search(text[max(0, hit.start() - 40) : hit.start()])
-        for cue in cues
-        for hit in re.finditer(rf"(?<!\w){re.escape(cue)}", text)
-    )
+    return any(not turned.search(text[max(0, at - 40) : at]) for _, at in _cue_hits(text, cues))
+
+
+def _cue_hits(text: str, cues: Iterable[str]) -> Iterator[tuple[str, int]]:
+    """Each cue found in ``text`` where a word starts, with where it starts."""
+    for cue in cues:
+        for hit in re.finditer(rf"(?<!\w){re.escape(cue)}", text):
+            yield cue, hit.start()
 
 
 def has_cue(kind: PointKind, sentences: Sequence[Sentence]) -> bool:
@@ -139,9 +142,8 @@ def shows_agreement(sentences: Sequence[Sentence]) -> bool:
         text = _FALSE_FRIENDS.sub(lambda m: " " * len(m.group()), _folded([sentence]))
         tentative = bool(_TENTATIVE.search(text))
         if any(
-            _counts_as_agreement(text, hit.start(), cue, tentative)
-            for cue in _CUES["agreement"]
-            for hit in re.finditer(rf"(?<!\w){re.escape(cue)}", text)
+            _counts_as_agreement(text, at, cue, tentative)
+            for cue, at in _cue_hits(text, _CUES["agreement"])
         ):
             return True
     return False
