@@ -6,6 +6,7 @@ cache, eval replay, the embedded model) in one table and one JSON file.
     python -m benchmarks --only overhead cache
     python -m benchmarks --skip embedded length
     python -m benchmarks --only length   # cost against article length (~40 min on 2 cores)
+    python -m benchmarks --only floor    # Concord beside the one plain call (~15 min)
 
 Numbers are only comparable within one run: each section alternates or interleaves what it
 compares, warms up first, and reports medians with their spread.
@@ -37,6 +38,7 @@ SECTIONS = {
     "cache": "benchmarks.cache",
     "eval": "benchmarks.eval_replay",
     "embedded": "benchmarks.embedded",
+    "floor": "benchmarks.floor",
     "length": "benchmarks.length_growth",
 }
 
@@ -88,7 +90,9 @@ async def run_section(name: str, size: Size) -> tuple[list[Row], float]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     size = Size(quick=args.quick)
-    chosen = [n for n in (args.only or SECTIONS) if n not in args.skip]
+    # "floor" alone is a part of "embedded", which runs it: not twice in a whole run.
+    everything = [n for n in SECTIONS if n != "floor"]
+    chosen = [n for n in (args.only or everything) if n not in args.skip]
     info = machine()
     print(
         f"machine: {info['cores']} cores ({info['cores_usable']} usable), load average "

@@ -5,7 +5,8 @@ On the sample article and two other eval cases, in one run against one embedded 
 - **the single-call anchor**: one chat call, the same model and article, a plain
   ``json_schema`` for the three lists (names and roles, what was agreed, who holds which
   position), no evidence, no retries, temperature 0: what a user writes instead of Concord;
-- **Concord**: ``summarise`` with the default prompt, every pass and retry included;
+- **Concord**: ``summarise`` with the default prompt, and with each other prompt in
+  ``COMPARED``, every pass and retry included;
 - **the ideal**: the article's tokens prefilled once plus Concord's generated tokens, at the
   prefill and generation speeds llama.cpp measured in this run.
 
@@ -20,6 +21,7 @@ import json
 import time
 from typing import Any
 
+from benchmarks.context import Size
 from benchmarks.sample import ROOT
 from benchmarks.stats import Row
 from concord.article import check_article
@@ -31,6 +33,8 @@ from concord.settings import Settings
 
 SECTION = "6 embedded model"
 CASES = ("kerry-lavrov", "hospital-strike", "trade-talks-collapse")
+# Prompts measured beside the default in the same run: the multi-pass v3 and the brief v6.
+COMPARED = ("summarise/v3", "summarise/v6")
 TIMEOUT_S = 900.0
 
 _STRING = {"type": "string"}
@@ -106,9 +110,9 @@ class _Timings:
 
 
 async def _concord(
-    model: ConnectedModel, settings: Settings, text: str, timings: _Timings
+    model: ConnectedModel, settings: Settings, text: str, timings: _Timings, version: str
 ) -> dict[str, Any]:
-    prompt = load_prompt(settings.prompt_version, settings.prompts_dir)
+    prompt = load_prompt(version, settings.prompts_dir)
     options = PipelineOptions.from_settings(settings)
     article = check_article(text, max_chars=settings.max_article_chars)
     timings.seen.clear()
@@ -144,46 +148,52 @@ def _speeds(runs: list[dict[str, Any]]) -> tuple[float, float]:
 async def rows() -> list[Row]:
     """The floor table: per article, Concord ÷ anchor, with the ideal beside them."""
     settings = Settings(model="local", base_url=None, timeout_s=TIMEOUT_S)
+    versions = [settings.prompt_version, *(v for v in COMPARED if v != settings.prompt_version)]
+    paths = ["anchor", *versions]
     measured: dict[str, dict[str, Any]] = {}
     async with connect(settings, parse_model_id("local")) as model:
         timings = _Timings()
         model.client._client.event_hooks["response"].append(timings)  # observe only
         for n, case in enumerate(CASES):
             text = (ROOT / "evals" / "cases" / case / "article.txt").read_text(encoding="utf-8")
-            # Alternate which path goes first, so neither always follows the other.
-            if n % 2 == 0:
-                anchor = await _anchor(model, text)
-                concord = await _concord(model, settings, text, timings)
-            else:
-                concord = await _concord(model, settings, text, timings)
-                anchor = await _anchor(model, text)
-            measured[case] = {"anchor": anchor, "concord": concord}
-    runs = [path for both in measured.values() for path in both.values()]
+            # Rotate which path goes first, so none always follows another.
+            measured[case] = {}
+            for path in paths[n % len(paths) :] + paths[: n % len(paths)]:
+                measured[case][path] = (
+                    await _anchor(model, text)
+                    if path == "anchor"
+                    else await _concord(model, settings, text, timings, path)
+                )
+    runs = [run for both in measured.values() for run in both.values()]
     prefill_tps, gen_tps = _speeds(runs)
     out: list[Row] = []
     for case, both in measured.items():
-        anchor, concord = both["anchor"], both["concord"]
-        ratio = concord["wall_s"] / anchor["wall_s"] if anchor["wall_s"] else None
-        ideal = (
-            concord["first_pass_prompt_tokens"] / prefill_tps
-            + concord["completion_tokens"] / gen_tps
-            if prefill_tps and gen_tps
-            else 0.0
-        )
-        out.append(
-            Row(
-                SECTION,
-                f"floor, {case}: Concord ({settings.prompt_version}) ÷ single-call anchor",
-                f"Concord {concord['wall_s']:.1f} s ({concord['calls']} calls, "
-                f"{concord['prompt_tokens']} prompt of which {concord['cached_tokens']} cached, "
-                f"{concord['completion_tokens']} generated) vs anchor {anchor['wall_s']:.1f} s "
-                f"({anchor['prompt_tokens']} + {anchor['completion_tokens']}); ideal {ideal:.1f} s",
-                ratio=ratio,
-                target="ratio ≤ 1.0",
-                met=ratio is not None and ratio <= 1.0,
-                detail={"anchor": anchor, "concord": concord, "ideal_s": ideal},
+        anchor = both["anchor"]
+        for version in versions:
+            concord = both[version]
+            ratio = concord["wall_s"] / anchor["wall_s"] if anchor["wall_s"] else None
+            ideal = (
+                concord["first_pass_prompt_tokens"] / prefill_tps
+                + concord["completion_tokens"] / gen_tps
+                if prefill_tps and gen_tps
+                else 0.0
             )
-        )
+            default = " (default)" if version == settings.prompt_version else ""
+            out.append(
+                Row(
+                    SECTION,
+                    f"floor, {case}: Concord {version}{default} ÷ single-call anchor",
+                    f"Concord {concord['wall_s']:.1f} s ({concord['calls']} calls, "
+                    f"{concord['prompt_tokens']} prompt of which {concord['cached_tokens']} "
+                    f"cached, {concord['completion_tokens']} generated) vs anchor "
+                    f"{anchor['wall_s']:.1f} s ({anchor['prompt_tokens']} + "
+                    f"{anchor['completion_tokens']}); ideal {ideal:.1f} s",
+                    ratio=ratio,
+                    target="ratio ≤ 1.0",
+                    met=ratio is not None and ratio <= 1.0,
+                    detail={"anchor": anchor, "concord": concord, "ideal_s": ideal},
+                )
+            )
     out.append(
         Row(
             SECTION,
@@ -192,3 +202,8 @@ async def rows() -> list[Row]:
         )
     )
     return out
+
+
+async def run(size: Size) -> list[Row]:
+    """``python -m benchmarks --only floor``: the floor alone (``embedded`` runs it too)."""
+    return await rows()

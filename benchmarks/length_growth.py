@@ -57,7 +57,7 @@ async def rows(lengths: tuple[int, ...] = LENGTHS) -> list[Row]:
         model.client._client.event_hooks["response"].append(timings)  # observe only
         for length in lengths:
             text = opening(source, length)
-            concord = await _concord(model, settings, text, timings)
+            concord = await _concord(model, settings, text, timings, settings.prompt_version)
             anchor = await _anchor(model, text) if _fits_anchor(len(text), model.window) else None
             measured.append({"chars": len(text), "concord": concord, "anchor": anchor})
     prefill_tps, gen_tps = _speeds(

@@ -34,6 +34,7 @@ from concord.cited_summary import (
     ground,
 )
 from concord.injection import screen
+from concord.own_words import unglued
 from concord.progress import StepClock
 from concord.prompts import PromptTemplate, article_values
 from concord.providers.call import CallOptions
@@ -136,7 +137,7 @@ class _Passes:
             hint_in_system=False,
             salvage_cut_off=True,
             last_resort=self._drop_unknown,
-            lean=self.prompt.answer_schemas == "lean",
+            answers=self.prompt.answer_schemas,
         )
         self.usage += result.usage
         self.calls += result.calls
@@ -331,9 +332,10 @@ async def _points(
             leads=_leads_line("agreement", passes.index),
         )
     ).agreements
-    if passes.prompt.answer_schemas == "lean" or passes.chunk is not None:
-        # One party alone agrees with nobody. Lean prompts ask for this; a chunk's pass, which
-        # sees a few paragraphs and lists one side's statements as agreements, is held to it.
+    if passes.prompt.answer_schemas != "cited" or passes.chunk is not None:
+        # One party alone agrees with nobody. Lean and brief prompts ask for this; a chunk's
+        # pass, which sees a few paragraphs and lists one side's statements as agreements, is
+        # held to it.
         agreed = _between_parties(agreed)
     differ = _as_disagreements(
         await passes.ask(
@@ -343,7 +345,30 @@ async def _points(
             leads=_leads_line("disagreement", passes.index),
         )
     ).disagreements
+    if passes.prompt.answer_schemas == "brief":
+        agreed, differ = _unglued(agreed, differ, " ".join(s.text for s in passes.index.shown))
     return agreed, differ
+
+
+def _unglued(
+    agreed: list[CitedAgreement], differ: list[CitedDisagreement], article: str
+) -> tuple[list[CitedAgreement], list[CitedDisagreement]]:
+    """Brief answers with the words a model glued together to go on copying cut off."""
+    return (
+        [a.model_copy(update={"statement": unglued(a.statement, article)}) for a in agreed],
+        [
+            d.model_copy(
+                update={
+                    "topic": unglued(d.topic, article),
+                    "positions": [
+                        p.model_copy(update={"position": unglued(p.position, article)})
+                        for p in d.positions
+                    ],
+                }
+            )
+            for d in differ
+        ],
+    )
 
 
 def _candidates(

@@ -32,3 +32,100 @@ def is_copied(text: str, runs: Runs, length: int = COPIED_RUN) -> bool:
     """True when ``text`` holds ``length`` consecutive words found together in the article."""
     words = _words(text)
     return any(tuple(words[i : i + length]) in runs for i in range(len(words) - length + 1))
+
+
+# Words a brief answer may glue without either being a word of the article.
+_COMMON = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "over",
+        "the",
+        "their",
+        "to",
+        "with",
+        "without",
+        "not",
+        "no",
+        "new",
+    ]
+)
+
+
+def _vocabulary(article: str) -> frozenset[str]:
+    return frozenset(_words(article)) | _COMMON
+
+
+def _glued(word: str, vocabulary: frozenset[str]) -> bool:
+    """True when ``word`` is no word of the article but two or more of them run together
+    ("onagencystaff"): what a model held to a few words writes to go on copying."""
+    if len(word) < 6 or word in vocabulary:
+        return False
+    # spelled[i]: the most vocabulary words that spell word[:i] end to end (absent: none do)
+    spelled = {0: 0}
+    for i in range(1, len(word) + 1):
+        counts = [n + 1 for j, n in spelled.items() if word[j:i] in vocabulary]
+        if counts:
+            spelled[i] = max(counts)
+    return spelled.get(len(word), 0) >= 2
+
+
+# Words a phrase does not end on: a brief answer cut at its last allowed word often stops in
+# the middle of the article's phrase it follows ("refused to join the coalition because of").
+_DANGLING = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "because",
+        "but",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "over",
+        "than",
+        "that",
+        "the",
+        "their",
+        "this",
+        "to",
+        "which",
+        "who",
+        "whose",
+        "with",
+        "without",
+    ]
+)
+
+
+def unglued(text: str, article: str) -> str:
+    """``text`` cut before its first glued word (see ``_glued``) and without the words a phrase
+    does not end on, or ``text`` itself when the cut would leave nothing."""
+    vocabulary = _vocabulary(article)
+    pieces = text.split(" ")
+    for at, piece in enumerate(pieces):
+        if _glued("".join(_words(piece)), vocabulary):
+            pieces = pieces[:at]
+            break
+    while pieces and (not _words(pieces[-1]) or "".join(_words(pieces[-1])) in _DANGLING):
+        pieces.pop()
+    kept = " ".join(pieces).rstrip(" ,;:-")
+    return kept or text

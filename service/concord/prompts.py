@@ -39,7 +39,7 @@ class PromptTemplate(BaseModel):
     description: str = ""
     kind: Literal["quotes", "sentences"] = "quotes"
     # Which model-facing pass schemas a sentences prompt asks for (schema.PASS_SCHEMAS).
-    answer_schemas: Literal["cited", "lean"] = "cited"
+    answer_schemas: Literal["cited", "lean", "brief"] = "cited"
     # Keep a title ("Ms.", "Gen.") with the name after it when splitting sentences (v5 on).
     join_titles: bool = False
     variables: list[str]

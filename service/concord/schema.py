@@ -174,7 +174,7 @@ class LeanDisagreementsPass(_Strict):
         return DisagreementsPass(disagreements=[d.cited() for d in self.disagreements])
 
 
-PassSchemas = Literal["cited", "lean"]
+PassSchemas = Literal["cited", "lean", "brief"]
 PASS_SCHEMAS: dict[PassSchemas, dict[str, type[BaseModel]]] = {
     "cited": PASS_OUTPUTS,
     "lean": {
@@ -182,6 +182,9 @@ PASS_SCHEMAS: dict[PassSchemas, dict[str, type[BaseModel]]] = {
         "agreements": LeanAgreementsPass,
         "disagreements": LeanDisagreementsPass,
     },
+    # Brief passes (summarise/v6): the cited shapes, each point's words held to a few by the
+    # server's grammar (``BRIEF_PATTERN``) where the profile honours it.
+    "brief": {name: PASS_OUTPUTS[name] for name in ("participants", "agreements", "disagreements")},
 }
 # Longest strings the server's grammar lets the model write, for profiles whose structured
 # output honours ``maxLength`` (llama.cpp's): a guard against a run-on copy of the article, set
@@ -196,6 +199,57 @@ STRING_LIMITS: dict[str, int] = {
     "issue": 120,
     "stance": 160,
     "party": 80,
+}
+
+# Brief passes: a statement, topic or position is at most ``BRIEF_WORDS`` words of Latin
+# script, one space between words, none longer than 24 characters. The 1.5B model, asked for
+# "at most 12 words", copies a whole sentence of the article four times in five; held by the
+# grammar it cannot, and it writes a phrase. (Measured: without the script limit, a model held
+# to seven English words went on in Chinese; without the length of a word, it glued the rest
+# of a sentence into one word, which ``own_words.unglued`` trims.)
+BRIEF_WORDS = 7
+_WORD_CHARS = "[A-Za-z0-9\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f'\u2019%$\u20ac\u00a3&.,/-]"
+_WORD = f"{_WORD_CHARS}{{1,24}}"
+BRIEF_PATTERN = f"^{_WORD}( {_WORD}){{0,{BRIEF_WORDS - 1}}}$"
+# A side's position starts with what that side does, in the present tense ("refuses to join the
+# coalition", "insists on Syrian consent"): the article's own sentence ("Russia has so far
+# refused to join…") cannot be copied from its start, and the stance is said first.
+STANCE_VERBS = [
+    "accepts",
+    "accuses",
+    "argues",
+    "backs",
+    "blames",
+    "calls",
+    "criticises",
+    "defends",
+    "demands",
+    "denies",
+    "disputes",
+    "doubts",
+    "fears",
+    "insists",
+    "offers",
+    "opposes",
+    "plans",
+    "prefers",
+    "proposes",
+    "questions",
+    "refuses",
+    "rejects",
+    "says",
+    "seeks",
+    "supports",
+    "suspects",
+    "urges",
+    "wants",
+    "warns",
+]
+STANCE_PATTERN = f"^({'|'.join(STANCE_VERBS)})( {_WORD}){{0,{BRIEF_WORDS - 1}}}$"
+BRIEF_FIELDS: dict[str, str] = {
+    "statement": BRIEF_PATTERN,
+    "topic": BRIEF_PATTERN,
+    "position": STANCE_PATTERN,
 }
 
 PromptKind = Literal["quotes", "sentences"]
@@ -225,12 +279,40 @@ def with_string_limits(schema: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def with_brief_patterns(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with the pattern ``BRIEF_FIELDS`` names on each string property it names."""
+
+    def visit(node: Any) -> Any:
+        if isinstance(node, list):
+            return [visit(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out = {key: visit(value) for key, value in node.items()}
+        for name, prop in (out.get("properties") or {}).items():
+            if name in BRIEF_FIELDS and prop.get("type") == "string":
+                prop["pattern"] = BRIEF_FIELDS[name]
+        return out
+
+    result: dict[str, Any] = visit(schema)
+    return result
+
+
+def bounded_schema(schema: dict[str, Any], answers: PassSchemas) -> dict[str, Any]:
+    """``schema`` with the bounds ``answers`` sets on its strings: ``lean``, a ``maxLength``
+    guard; ``brief``, a pattern of a few words; ``cited``, none."""
+    if answers == "lean":
+        return with_string_limits(schema)
+    if answers == "brief":
+        return with_brief_patterns(schema)
+    return schema
+
+
 def prompt_outputs(
     kind: PromptKind, passes: Iterable[str], answers: PassSchemas = "cited"
 ) -> tuple[type[BaseModel], ...]:
     """The model-facing output classes a prompt asks for: ``ModelSummary`` for a quote prompt
     (v1, v2), else the output of each of its ``passes`` from its ``answers`` set (v3, v4:
-    ``cited``; v5: ``lean``), in that set's order."""
+    ``cited``; v5: ``lean``; v6: ``brief``), in that set's order."""
     if kind == "quotes":
         return (ModelSummary,)
     names = set(passes)
@@ -242,18 +324,16 @@ def schema_hash(kind: PromptKind, passes: Iterable[str], answers: PassSchemas = 
 
     No default kind or passes on purpose: they come from the prompt in use
     (``PromptTemplate.schema_hash``), so a change to any schema that prompt sends changes the
-    hash; a lean prompt's string limits count too. Caches and cassettes are keyed on it, so a
-    schema change means a miss and re-recording.
+    hash; a lean or brief prompt's string bounds count too. Caches and cassettes are keyed on
+    it, so a schema change means a miss and re-recording.
     """
     outputs = prompt_outputs(kind, passes, answers)
-    return _hash_of(outputs, listed=kind == "sentences", limited=answers != "cited")
+    return _hash_of(outputs, listed=kind == "sentences", answers=answers)
 
 
 @cache
-def _hash_of(outputs: tuple[type[BaseModel], ...], *, listed: bool, limited: bool) -> str:
-    schemas = [model_json_schema(output) for output in outputs]
-    if limited:
-        schemas = [with_string_limits(schema) for schema in schemas]
+def _hash_of(outputs: tuple[type[BaseModel], ...], *, listed: bool, answers: PassSchemas) -> str:
+    schemas = [bounded_schema(model_json_schema(output), answers) for output in outputs]
     # A quote prompt's hash is of its one schema, a sentence-cited one's of the list.
     canonical = json.dumps(schemas if listed else schemas[0], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]

@@ -23,7 +23,7 @@ from concord.errors import OutputInvalid, ProviderError, ProviderRefused
 from concord.prompts import PromptTemplate
 from concord.providers.call import CallOptions, Completion, call_model
 from concord.providers.connection import ConnectedModel
-from concord.schema import ModelSummary, Usage, model_json_schema, with_string_limits
+from concord.schema import ModelSummary, PassSchemas, Usage, bounded_schema, model_json_schema
 
 log = logging.getLogger(__name__)
 Output = TypeVar("Output", bound=BaseModel)
@@ -57,12 +57,12 @@ class _CheckFailed(_Rejected):
 
 
 def schema_for(
-    model: ConnectedModel, output: type[BaseModel], *, lean: bool = False
+    model: ConnectedModel, output: type[BaseModel], *, answers: PassSchemas = "cited"
 ) -> dict[str, Any]:
-    """The JSON schema sent for ``output``: a lean prompt's carries string limits where the
-    profile honours them."""
+    """The JSON schema sent for ``output``: a lean or brief prompt's carries its string bounds
+    where the profile honours them."""
     schema = model_json_schema(output)
-    return with_string_limits(schema) if lean and model.profile.string_limits else schema
+    return bounded_schema(schema, answers) if model.profile.string_limits else schema
 
 
 def response_format_for(
@@ -70,12 +70,12 @@ def response_format_for(
     output: type[BaseModel] = ModelSummary,
     name: str = "summary",
     *,
-    lean: bool = False,
+    answers: PassSchemas = "cited",
 ) -> dict[str, object] | None:
     """The ``response_format`` this profile declares it supports."""
     mode = model.profile.structured_output
     if mode == "json_schema":
-        schema = schema_for(model, output, lean=lean)
+        schema = schema_for(model, output, answers=answers)
         return {
             "type": "json_schema",
             "json_schema": {"name": name, "schema": schema, "strict": True},
@@ -171,7 +171,7 @@ async def request_structured(
     hint_in_system: bool = True,
     salvage_cut_off: bool = False,
     last_resort: Callable[[Output], Output] | None = None,
-    lean: bool = False,
+    answers: PassSchemas = "cited",
 ) -> ValidatedOutput[Output]:
     """Run the ask → validate → repair loop and return the first valid ``output``.
 
@@ -179,8 +179,8 @@ async def request_structured(
     is fed back like a schema error. With ``salvage_cut_off``, an answer cut off at the token
     cap keeps its complete items instead of costing an attempt; ``last_resort`` mends a value
     that still breaks ``check`` on the last attempt (e.g. drops citations of sentences that do
-    not exist) instead of failing the whole summary. With ``lean``, string limits go into the
-    schema where the profile honours them. The format hint for profiles
+    not exist) instead of failing the whole summary. The string bounds of ``answers`` (lean,
+    brief) go into the schema where the profile honours them. The format hint for profiles
     without ``json_schema`` goes into the system message, or, with ``hint_in_system=False``,
     after the last message so a shared prefix stays byte-identical across passes.
     """
@@ -189,7 +189,7 @@ async def request_structured(
         hint = prompt.render_format_instructions(model_json_schema(output))
         at = 0 if hint_in_system else len(messages) - 1
         messages[at] = {**messages[at], "content": messages[at]["content"] + "\n" + hint}
-    response_format = response_format_for(model, output, name, lean=lean)
+    response_format = response_format_for(model, output, name, answers=answers)
     options = dataclasses.replace(options, response_format=response_format)
     usage, calls, cached, last_output, last_error = Usage(), 0, 0, "", ""
     for attempt in range(1, max_attempts + 1):

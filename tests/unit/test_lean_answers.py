@@ -53,12 +53,12 @@ def test_a_lean_answer_becomes_the_cited_shape_every_later_step_reads() -> None:
 
 
 def test_length_guards_go_only_to_servers_that_honour_max_length() -> None:
-    llama = response_format_for(_model("local"), LeanAgreementsPass, "agreements", lean=True)
-    openai = response_format_for(_model("openai"), LeanAgreementsPass, "agreements", lean=True)
+    llama = response_format_for(_model("local"), LeanAgreementsPass, "agreements", answers="lean")
+    openai = response_format_for(_model("openai"), LeanAgreementsPass, "agreements", answers="lean")
     assert _limits(llama)["agreed_to"] > 0
     assert _limits(openai) == {}  # OpenAI's strict mode rejects maxLength
     # an older prompt's schema is sent as it was recorded, limits or not
-    cited = response_format_for(_model("local"), LeanAgreementsPass, "agreements", lean=False)
+    cited = response_format_for(_model("local"), LeanAgreementsPass, "agreements", answers="cited")
     assert _limits(cited) == {}
 
 

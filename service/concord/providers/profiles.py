@@ -35,8 +35,8 @@ class ProviderProfile:
     key_required: bool = False
     # Sampling options only some servers understand (llama.cpp: repeat_penalty).
     extra_body: dict[str, Any] = field(default_factory=dict)
-    # Its structured output honours a string's ``maxLength`` (llama.cpp's grammars do; OpenAI's
-    # strict mode rejects the keyword).
+    # Its structured output honours a string's ``maxLength`` and ``pattern`` (llama.cpp's
+    # grammars do; OpenAI's strict mode rejects the first). Lean and brief prompts use them.
     string_limits: bool = False
     # Tokens of context a request may use, unless CONCORD_CONTEXT_WINDOW says otherwise; an
     # article whose passes would not fit is summarised in chunks.
