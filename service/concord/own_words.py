@@ -69,13 +69,19 @@ def _vocabulary(article: str) -> frozenset[str]:
 
 def _glued(word: str, vocabulary: frozenset[str]) -> bool:
     """True when ``word`` is no word of the article but two or more of them run together
-    ("onagencystaff"): what a model held to a few words writes to go on copying."""
+    ("onagencystaff", "everymonth"): what a model held to a few words writes to go on copying.
+    A piece counts when it is a common short word or an article word of three letters or more,
+    so an inflection ("offer" + "s") is not a run."""
     if len(word) < 6 or word in vocabulary:
         return False
-    # spelled[i]: the most vocabulary words that spell word[:i] end to end (absent: none do)
+    # spelled[i]: the most pieces that spell word[:i] end to end (absent: none do)
     spelled = {0: 0}
     for i in range(1, len(word) + 1):
-        counts = [n + 1 for j, n in spelled.items() if word[j:i] in vocabulary]
+        counts = [
+            n + 1
+            for j, n in spelled.items()
+            if (piece := word[j:i]) in _COMMON or (len(piece) >= 3 and piece in vocabulary)
+        ]
         if counts:
             spelled[i] = max(counts)
     return spelled.get(len(word), 0) >= 2
@@ -122,7 +128,8 @@ def unglued(text: str, article: str) -> str:
     vocabulary = _vocabulary(article)
     pieces = text.split(" ")
     for at, piece in enumerate(pieces):
-        if _glued("".join(_words(piece)), vocabulary):
+        # each run of letters on its own: "ward-by-ward" was written apart, not glued
+        if any(_glued(word, vocabulary) for word in _words(piece)):
             pieces = pieces[:at]
             break
     while pieces and (not _words(pieces[-1]) or "".join(_words(pieces[-1])) in _DANGLING):

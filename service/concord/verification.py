@@ -122,11 +122,36 @@ _REACTION = re.compile(
 )
 
 
+# Words that name the sides, not what they did: "officials from both sides had spent a week
+# preparing", "attended, together with the head of …" report no agreement; "both sides agreed"
+# has its own word of agreeing.
+_NAMES_THE_SIDES = frozenset({"both sides", "all sides", "together"})
+# Words of a body's decision that show an agreement but are not among the leads the passes are
+# shown (``_CUES``; changing those changes every prompt): a council "adopted a plan", a
+# parliament "ratified the treaty".
+_DECIDED = ("adopt", "ratif")
+# A word of agreement in a clause that waits for one: "until a deal is reached", "unless both
+# sign", "pending approval".
+_AWAITED = re.compile(r"(?<!\w)(?:until|till|unless|pending)(?:\W+\w+){0,4}\W+$")
+# An agreement named with "a"/"an"/"any" is one spoken of, not one made ("we will not wait for
+# an agreement", "hopes for a deal"), unless a verb of making one comes just before it ("struck
+# a deal", "signed an agreement", "reached a compromise").
+_INDEFINITE = re.compile(r"(?<!\w)(?:a|an|any)\W+(?:\w+\W+)?$")
+_MADE = re.compile(
+    r"(?<!\w)(?:struck|strike|sealed|clinched|concluded|reached|signed|brokered|made|agreed|"
+    r"hammered out|worked out|settled on|came to|won|have|has|had|got|announced|unveiled|"
+    r"approved|adopted|ratified|accepted|backed)\W+(?:\w+\W+){0,1}(?:a|an|any)\W+"
+    r"(?:\w+\W+)?$"
+)
+
+
 def _counts_as_agreement(text: str, start: int, cue: str, tentative: bool) -> bool:
     before = text[max(0, start - 40) : start]
-    if _NOT_YET_AGREED.search(before):
+    if cue in _NAMES_THE_SIDES or _NOT_YET_AGREED.search(before) or _AWAITED.search(before):
         return False
     if _AGREEMENT_NOUN.match(text, start):
+        if _INDEFINITE.search(before) and not _MADE.search(before):
+            return False
         return not tentative and not _REACTION.search(before)
     return not (tentative and cue in _WEAK_AGREEMENT)
 
@@ -143,7 +168,7 @@ def shows_agreement(sentences: Sequence[Sentence]) -> bool:
         tentative = bool(_TENTATIVE.search(text))
         if any(
             _counts_as_agreement(text, at, cue, tentative)
-            for cue, at in _cue_hits(text, _CUES["agreement"])
+            for cue, at in _cue_hits(text, (*_CUES["agreement"], *_DECIDED))
         ):
             return True
     return False

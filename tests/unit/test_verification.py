@@ -166,3 +166,18 @@ def test_an_agreement_named_as_a_thing_or_called_one_is_not_news_that_one_was_ma
     )
     shown = [shows_agreement([s]) for s in sentences]
     assert shown == [False, False, False, False, False, False, True, True, True]
+
+
+def test_an_agreement_waited_for_or_spoken_of_is_not_one_made() -> None:
+    sentences = split_sentences(
+        "Officials from both sides had spent a week preparing a text. "
+        "Ministers attended, together with the head of the civil protection corps. "
+        '"We will not wait for an agreement to act responsibly," he said. '
+        "The association wants the bank closed to all vessels until a deal is reached. "
+        "The council adopted a flood preparedness plan on Monday. "
+        "The two unions struck a deal with the operator overnight. "
+        '"We have a pay deal, and we have it without a single day of strikes," she said. '
+        "Parliament ratified the treaty on Friday."
+    )
+    shown = [shows_agreement([s]) for s in sentences]
+    assert shown == [False, False, False, False, True, True, True, True]
