@@ -98,15 +98,18 @@ _TENTATIVE = re.compile(
     r"(?<!\w)(?:propos(?:ed|es|ing)\b|offer(?:ed|s|ing)\b|calls? for|called for|urg|want|hope|"
     r"plann|plans? to\b|cancel|impossible|would|could|might|whether|consider|neither|unless|if\b)"
 )
-# A word of agreement right after a modal or a purpose is one not yet made: "would accept",
-# "has to be approved", "to win approval".
-_MODALS = r"\bwould|\bcould|\bmight|\bshould|\bmust|\bwhether|\bto be|\bto win|\bif"
+# A word of agreement right after a modal, a purpose or a need is one not yet made: "would
+# accept", "has to be approved", "to win approval", "will still need approval".
+_MODALS = (
+    r"\bwould|\bcould|\bmight|\bshould|\bmust|\bwhether|\bto be|\bto win|\bif|\bneeds?\b|"
+    r"\bneeded|\brequir\w*|\bseek\w*|\bawait\w*"
+)
 _NOT_YET_AGREED = re.compile(rf"(?:{_NEGATORS}|{_REFUSALS}|{_MODALS}){_WITHIN_TWO_WORDS}")
 
 
 # Words that begin like a cue and mean something else: a "committee", a "significant" rise, a
-# "signal", "according to". Masked before the agreement cues are read.
-_FALSE_FRIENDS = re.compile(r"(?<!\w)(?:committee|significan|signal|according)\w*")
+# "signal", "collected signatures", "according to". Masked before the agreement cues are read.
+_FALSE_FRIENDS = re.compile(r"(?<!\w)(?:committee|significan|signal|signatur|according)\w*")
 # An agreement named as a thing ("the agreement", "a treaty", "the summer deal") is not the news
 # that one was made. It counts as a weak word does (not in a sentence that proposes or plans:
 # "proposed a tribunal like those in E.U. trade agreements"), and not at all where a speaker
@@ -130,9 +133,9 @@ _NAMES_THE_SIDES = frozenset({"both sides", "all sides", "together"})
 # shown (``_CUES``; changing those changes every prompt): a council "adopted a plan", a
 # parliament "ratified the treaty".
 _DECIDED = ("adopt", "ratif")
-# A word of agreement in a clause that waits for one: "until a deal is reached", "unless both
-# sign", "pending approval".
-_AWAITED = re.compile(r"(?<!\w)(?:until|till|unless|pending)(?:\W+\w+){0,4}\W+$")
+# A word of agreement in a clause that waits for one or supposes one: "until a deal is
+# reached", "unless both sign", "pending approval", "if a private contract was signed".
+_AWAITED = re.compile(r"(?<!\w)(?:until|till|unless|pending|if)(?:\W+\w+){0,4}\W+$")
 # An agreement named with "a"/"an"/"any" is one spoken of, not one made ("we will not wait for
 # an agreement", "hopes for a deal"), unless a verb of making one comes just before it ("struck
 # a deal", "signed an agreement", "reached a compromise").

@@ -181,3 +181,14 @@ def test_an_agreement_waited_for_or_spoken_of_is_not_one_made() -> None:
     )
     shown = [shows_agreement([s]) for s in sentences]
     assert shown == [False, False, False, False, True, True, True, True]
+
+
+def test_an_agreement_supposed_or_still_needed_is_not_one_made() -> None:
+    sentences = split_sentences(
+        "The union would ballot its members on industrial action if a private contract was "
+        "signed. "
+        "The levy will still need approval from the national transport department. "
+        "Whitlow, who collected signatures for the line, called the vote a victory. "
+        "The council approved the extension early on Wednesday."
+    )
+    assert [shows_agreement([s]) for s in sentences] == [False, False, False, True]
