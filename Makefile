@@ -57,10 +57,10 @@ test: $(STAMP) system-packages lint
 
 ## Recordings of other prompt versions, kept for comparison and gated like the default's:
 ## summarise/v2 (single pass) of both embedded models, summarise/v4 (v3 without its
-## verification call) of the default model.
+## verification call), v5 (lean keys) and v6 (brief points) of the default model.
 HISTORY := evals/history
 gate-history: $(STAMP)
-	for v in v2 v3 v4 v5; do \
+	for v in v2 v3 v4 v5 v6; do \
 	  CONCORD_PROMPT_VERSION=summarise/$$v $(BIN)/concord eval --gate \
 	    --cassettes $(HISTORY)/summarise-$$v --baseline $(HISTORY)/summarise-$$v/baseline.json \
 	    --reports-dir reports/history-$$v || exit 1; \

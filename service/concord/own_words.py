@@ -69,7 +69,8 @@ def _vocabulary(article: str) -> frozenset[str]:
 
 def _glued(word: str, vocabulary: frozenset[str]) -> bool:
     """True when ``word`` is no word of the article but two or more of them run together
-    ("onagencystaff", "everymonth"): what a model held to a few words writes to go on copying.
+    ("onagencystaff", "everymonth"), the last perhaps cut short by the length of a word
+    ("hadneverbeenbackedbybind"): what a model held to a few words writes to go on copying.
     A piece counts when it is a common short word or an article word of three letters or more,
     so an inflection ("offer" + "s") is not a run."""
     if len(word) < 6 or word in vocabulary:
@@ -84,7 +85,17 @@ def _glued(word: str, vocabulary: frozenset[str]) -> bool:
         ]
         if counts:
             spelled[i] = max(counts)
-    return spelled.get(len(word), 0) >= 2
+    if spelled.get(len(word), 0) >= 2:
+        return True
+    return any(
+        n >= 1 and len(word) - j >= 3 and _starts_a_word(word[j:], vocabulary)
+        for j, n in spelled.items()
+        if j
+    )
+
+
+def _starts_a_word(start: str, vocabulary: frozenset[str]) -> bool:
+    return any(word.startswith(start) for word in vocabulary if len(word) > len(start))
 
 
 # Words a phrase does not end on: a brief answer cut at its last allowed word often stops in

@@ -117,6 +117,7 @@ ARTICLE = (
             "offers to publish ward-by-ward figures",
         ),
         ("offers figures", "offers figures"),  # "offer" + "s" is an inflection, not a run
+        ("cut spending onagencystaffnex", "cut spending"),  # the last run cut short ("next")
     ],
 )
 def test_words_glued_to_go_on_copying_are_cut(text: str, expected: str) -> None:
