@@ -34,33 +34,10 @@ def is_copied(text: str, runs: Runs, length: int = COPIED_RUN) -> bool:
     return any(tuple(words[i : i + length]) in runs for i in range(len(words) - length + 1))
 
 
-# Words a brief answer may glue without either being a word of the article.
-_COMMON = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "as",
-        "at",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "of",
-        "on",
-        "or",
-        "over",
-        "the",
-        "their",
-        "to",
-        "with",
-        "without",
-        "not",
-        "no",
-        "new",
-    ]
-)
+# Short words a phrase is made of: a brief answer may glue them though they are not words of
+# the article (``_COMMON``), and a phrase does not end on most of them (``_DANGLING``).
+_SHORT = frozenset(_WORD.findall("a an and as at by for from in into of on or over the their to"))
+_COMMON = _SHORT | frozenset(_WORD.findall("with without not no new"))
 
 
 def _vocabulary(article: str) -> frozenset[str]:
@@ -100,36 +77,8 @@ def _starts_a_word(start: str, vocabulary: frozenset[str]) -> bool:
 
 # Words a phrase does not end on: a brief answer cut at its last allowed word often stops in
 # the middle of the article's phrase it follows ("refused to join the coalition because of").
-_DANGLING = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "as",
-        "at",
-        "because",
-        "but",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "of",
-        "on",
-        "or",
-        "over",
-        "than",
-        "that",
-        "the",
-        "their",
-        "this",
-        "to",
-        "which",
-        "who",
-        "whose",
-        "with",
-        "without",
-    ]
+_DANGLING = _SHORT | frozenset(
+    _WORD.findall("because but than that this which who whose with without")
 )
 
 

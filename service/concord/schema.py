@@ -261,8 +261,11 @@ def model_json_schema(output: type[BaseModel] = ModelSummary) -> dict[str, Any]:
     return output.model_json_schema()
 
 
-def with_string_limits(schema: dict[str, Any]) -> dict[str, Any]:
-    """``schema`` with ``maxLength`` on every string property named in ``STRING_LIMITS``."""
+def _with_string_keyword(
+    schema: dict[str, Any], keyword: str, values: dict[str, Any]
+) -> dict[str, Any]:
+    """``schema`` with ``keyword`` set on every string property named in ``values``, to the value
+    given for that name, at any depth."""
 
     def visit(node: Any) -> Any:
         if isinstance(node, list):
@@ -271,30 +274,22 @@ def with_string_limits(schema: dict[str, Any]) -> dict[str, Any]:
             return node
         out = {key: visit(value) for key, value in node.items()}
         for name, prop in (out.get("properties") or {}).items():
-            if name in STRING_LIMITS and prop.get("type") == "string":
-                prop["maxLength"] = STRING_LIMITS[name]
+            if name in values and prop.get("type") == "string":
+                prop[keyword] = values[name]
         return out
 
     result: dict[str, Any] = visit(schema)
     return result
+
+
+def with_string_limits(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with ``maxLength`` on every string property named in ``STRING_LIMITS``."""
+    return _with_string_keyword(schema, "maxLength", STRING_LIMITS)
 
 
 def with_brief_patterns(schema: dict[str, Any]) -> dict[str, Any]:
     """``schema`` with the pattern ``BRIEF_FIELDS`` names on each string property it names."""
-
-    def visit(node: Any) -> Any:
-        if isinstance(node, list):
-            return [visit(item) for item in node]
-        if not isinstance(node, dict):
-            return node
-        out = {key: visit(value) for key, value in node.items()}
-        for name, prop in (out.get("properties") or {}).items():
-            if name in BRIEF_FIELDS and prop.get("type") == "string":
-                prop["pattern"] = BRIEF_FIELDS[name]
-        return out
-
-    result: dict[str, Any] = visit(schema)
-    return result
+    return _with_string_keyword(schema, "pattern", BRIEF_FIELDS)
 
 
 def bounded_schema(schema: dict[str, Any], answers: PassSchemas) -> dict[str, Any]:
