@@ -48,7 +48,7 @@ def _glued(word: str, vocabulary: frozenset[str]) -> bool:
     """True when ``word`` is no word of the article but two or more of them run together
     ("onagencystaff", "everymonth"), the last perhaps cut short by the length of a word
     ("hadneverbeenbackedbybind"): what a model held to a few words writes to go on copying.
-    A piece counts when it is a common short word or an article word of three letters or more,
+    A piece counts when it is a common short word or an article word of two letters or more,
     so an inflection ("offer" + "s") is not a run."""
     if len(word) < 6 or word in vocabulary:
         return False
@@ -58,14 +58,15 @@ def _glued(word: str, vocabulary: frozenset[str]) -> bool:
         counts = [
             n + 1
             for j, n in spelled.items()
-            if (piece := word[j:i]) in _COMMON or (len(piece) >= 3 and piece in vocabulary)
+            if (piece := word[j:i]) in _COMMON or (len(piece) >= 2 and piece in vocabulary)
         ]
         if counts:
             spelled[i] = max(counts)
     if spelled.get(len(word), 0) >= 2:
         return True
+    # the last word cut short: three letters of it after one whole word, or any after three
     return any(
-        n >= 1 and len(word) - j >= 3 and _starts_a_word(word[j:], vocabulary)
+        (n >= 3 or (n >= 1 and len(word) - j >= 3)) and _starts_a_word(word[j:], vocabulary)
         for j, n in spelled.items()
         if j
     )

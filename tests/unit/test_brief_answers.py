@@ -118,6 +118,7 @@ ARTICLE = (
         ),
         ("offers figures", "offers figures"),  # "offer" + "s" is an inflection, not a run
         ("cut spending onagencystaffnex", "cut spending"),  # the last run cut short ("next")
+        ("cut spending bytwomillionp", "cut spending"),  # one letter left of "pounds"
     ],
 )
 def test_words_glued_to_go_on_copying_are_cut(text: str, expected: str) -> None:
