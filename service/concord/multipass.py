@@ -34,7 +34,7 @@ from concord.cited_summary import (
     ground,
 )
 from concord.injection import screen
-from concord.own_words import unglued
+from concord.own_words import article_vocabulary, unglued
 from concord.progress import StepClock
 from concord.prompts import PromptTemplate, article_values
 from concord.providers.call import CallOptions
@@ -346,22 +346,23 @@ async def _points(
         )
     ).disagreements
     if passes.prompt.answer_schemas == "brief":
-        agreed, differ = _unglued(agreed, differ, " ".join(s.text for s in passes.index.shown))
+        words = article_vocabulary(" ".join(s.text for s in passes.index.shown))
+        agreed, differ = _unglued(agreed, differ, words)
     return agreed, differ
 
 
 def _unglued(
-    agreed: list[CitedAgreement], differ: list[CitedDisagreement], article: str
+    agreed: list[CitedAgreement], differ: list[CitedDisagreement], words: frozenset[str]
 ) -> tuple[list[CitedAgreement], list[CitedDisagreement]]:
     """Brief answers with the words a model glued together to go on copying cut off."""
     return (
-        [a.model_copy(update={"statement": unglued(a.statement, article)}) for a in agreed],
+        [a.model_copy(update={"statement": unglued(a.statement, words)}) for a in agreed],
         [
             d.model_copy(
                 update={
-                    "topic": unglued(d.topic, article),
+                    "topic": unglued(d.topic, words),
                     "positions": [
-                        p.model_copy(update={"position": unglued(p.position, article)})
+                        p.model_copy(update={"position": unglued(p.position, words)})
                         for p in d.positions
                     ],
                 }

@@ -40,7 +40,9 @@ _SHORT = frozenset(_WORD.findall("a an and as at by for from in into of on or ov
 _COMMON = _SHORT | frozenset(_WORD.findall("with without not no new"))
 
 
-def _vocabulary(article: str) -> frozenset[str]:
+def article_vocabulary(article: str) -> frozenset[str]:
+    """The article's words (folded) and the short words a phrase is made of: read once per
+    pass, then handed to ``unglued`` for each of its strings."""
     return frozenset(_words(article)) | _COMMON
 
 
@@ -83,10 +85,10 @@ _DANGLING = _SHORT | frozenset(
 )
 
 
-def unglued(text: str, article: str) -> str:
-    """``text`` cut before its first glued word (see ``_glued``) and without the words a phrase
-    does not end on, or ``text`` itself when the cut would leave nothing."""
-    vocabulary = _vocabulary(article)
+def unglued(text: str, vocabulary: frozenset[str]) -> str:
+    """``text`` cut before its first glued word (see ``_glued``; ``vocabulary`` from
+    ``article_vocabulary``) and without the words a phrase does not end on, or ``text`` itself
+    when the cut would leave nothing."""
     pieces = text.split(" ")
     for at, piece in enumerate(pieces):
         # each run of letters on its own: "ward-by-ward" was written apart, not glued

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from concord.own_words import unglued
+from concord.own_words import article_vocabulary, unglued
 from concord.prompts import load_prompt
 from concord.providers.connection import ConnectedModel
 from concord.providers.profiles import PROFILES
@@ -122,7 +122,7 @@ ARTICLE = (
     ],
 )
 def test_words_glued_to_go_on_copying_are_cut(text: str, expected: str) -> None:
-    assert unglued(text, ARTICLE) == expected
+    assert unglued(text, article_vocabulary(ARTICLE)) == expected
 
 
 def test_the_brief_prompt_has_its_own_schema_hash_and_no_verification_call() -> None:
