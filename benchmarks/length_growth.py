@@ -3,8 +3,9 @@
 ``python -m benchmarks --only length`` (about forty minutes on two cores): articles of about 2k,
 8k, 16k and 32k characters, each the opening of the longest eval case (``river-basin-feature``,
 a real-shaped feature written for the suite) cut at the paragraph break nearest below the
-length, so every length is real case text. For each, in one run on one embedded server with
-the default settings: Concord's summary (wall time, chunks, calls, prompt tokens read and served
+length, so every length is real case text. For each, in one run, on an embedded server started
+for that length (every opening begins with the shorter ones, which one server's prompt cache
+would serve), with the default settings: Concord's summary (wall time, chunks, calls, prompt tokens read and served
 from the cache, generated tokens) beside the single-call anchor of ``benchmarks.floor`` (one
 plain ``json_schema`` call, where the article fits the context), and the ratio Concord ÷ anchor.
 
@@ -52,10 +53,12 @@ async def rows(lengths: tuple[int, ...] = LENGTHS) -> list[Row]:
     settings = Settings(model="local", base_url=None, timeout_s=TIMEOUT_S)
     source = SOURCE.read_text(encoding="utf-8")
     measured: list[dict[str, Any]] = []
-    async with connect(settings, parse_model_id("local")) as model:
-        timings = _Timings()
-        model.client._client.event_hooks["response"].append(timings)  # observe only
-        for length in lengths:
+    for length in lengths:
+        # A fresh server per length: every opening begins with the shorter ones, so on one
+        # server llama.cpp's host-memory prompt cache would serve the shared beginning.
+        async with connect(settings, parse_model_id("local")) as model:
+            timings = _Timings()
+            model.client._client.event_hooks["response"].append(timings)  # observe only
             text = opening(source, length)
             concord = await _concord(model, settings, text, timings, settings.prompt_version)
             anchor = await _anchor(model, text) if _fits_anchor(len(text), model.window) else None
