@@ -51,7 +51,7 @@ serve: $(DEMO_STAMP)
 
 ## The second README command: lint, type-check, every test (the real model included), the eval gate.
 test: $(STAMP) system-packages lint
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
 	$(BIN)/concord eval --gate
 	$(MAKE) --no-print-directory gate-history
 
