@@ -5,7 +5,7 @@ cache, eval replay, the embedded model) in one table and one JSON file.
     python -m benchmarks --quick         # smoke run: few samples, one round each
     python -m benchmarks --only overhead cache
     python -m benchmarks --skip embedded length
-    python -m benchmarks --only length   # cost against article length (~40 min on 2 cores)
+    python -m benchmarks --only length   # cost against article length (~30-60 min on 2 cores)
     python -m benchmarks --only floor    # Concord beside the one plain call (~15 min)
 
 Numbers are only comparable within one run: each section alternates or interleaves what it

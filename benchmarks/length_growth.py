@@ -1,13 +1,14 @@
 """How a summary's cost grows with the article's length, on the embedded model (issue 19).
 
-``python -m benchmarks --only length`` (about forty minutes on two cores): articles of about 2k,
-8k, 16k and 32k characters, each the opening of the longest eval case (``river-basin-feature``,
-a real-shaped feature written for the suite) cut at the paragraph break nearest below the
-length, so every length is real case text. For each, in one run, on an embedded server started
-for that length (every opening begins with the shorter ones, which one server's prompt cache
-would serve), with the default settings: Concord's summary (wall time, chunks, calls, prompt tokens read and served
-from the cache, generated tokens) beside the single-call anchor of ``benchmarks.floor`` (one
-plain ``json_schema`` call, where the article fits the context), and the ratio Concord ÷ anchor.
+``python -m benchmarks --only length`` (half an hour to an hour on two cores): articles of
+about 2k, 8k, 16k and 32k characters, each the opening of the longest eval case
+(``river-basin-feature``, a real-shaped feature written for the suite) cut at the paragraph
+break nearest below the length, so every length is real case text. For each, in one run, on an
+embedded server started for that length (every opening begins with the shorter ones, which one
+server's prompt cache would serve), with the default settings: Concord's summary (wall time,
+chunks, calls, prompt tokens read and served from the cache, generated tokens) beside the
+single-call anchor of ``benchmarks.floor`` (one plain ``json_schema`` call, where the article
+fits the context), and the ratio Concord ÷ anchor.
 
 Linear growth is judged on seconds per thousand characters: the longest article's against the
 8k one's, in the same run (target ≤ 1.5: chunks cost the same each, so the time per character
