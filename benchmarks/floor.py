@@ -1,6 +1,6 @@
 """Part of section 6 (embedded model): Concord's summary beside the one call a user would write.
 
-On the sample article and two other eval cases, in one run against one embedded server:
+On the sample article and two other eval cases, in one run (a server per prompt version, below):
 
 - **the single-call anchor**: one chat call, the same model and article, a plain
   ``json_schema`` for the three lists (names and roles, what was agreed, who holds which
