@@ -17,7 +17,6 @@ write instead, on three eval articles in one run, and the ideal between them.
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import statistics
 import subprocess
@@ -25,19 +24,18 @@ import time
 from typing import Any
 
 import httpx
-import httpx2
 
 from benchmarks import floor
 from benchmarks.context import Size, chat_request
 from benchmarks.processes import CONCORD
 from benchmarks.sample import ROOT, SAMPLE_PATH
 from benchmarks.stats import Row
+from benchmarks.timings import Timings, observed_server
 from concord.article import Article, check_article
 from concord.errors import ConcordError
 from concord.pipeline import PipelineOptions, summarise
 from concord.prompts import PromptTemplate, load_prompt
-from concord.providers.connection import ConnectedModel, connect
-from concord.providers.profiles import parse_model_id
+from concord.providers.connection import ConnectedModel
 from concord.settings import Settings
 
 SECOND_ARTICLE = ROOT / "evals" / "cases" / "no-disagreement" / "article.txt"
@@ -59,18 +57,6 @@ def missing() -> str | None:
         if importlib.util.find_spec(module) is None:
             return hint
     return None
-
-
-class _Timings:
-    """Collects llama.cpp's ``timings`` from responses on Concord's own HTTP client."""
-
-    def __init__(self) -> None:
-        self.seen: list[dict[str, Any]] = []
-
-    async def __call__(self, response: httpx2.Response) -> None:
-        if response.request.url.path.endswith("/chat/completions"):
-            await response.aread()
-            self.seen.append(json.loads(response.content).get("timings") or {})
 
 
 def _rates(calls: list[dict[str, Any]]) -> dict[str, float]:
@@ -105,9 +91,7 @@ async def _tokens_per_second(
     )
     calls: dict[str, list[dict[str, Any]]] = {"C": [], "D": []}
     errors: list[str] = []
-    async with connect(settings, parse_model_id("local")) as model:
-        timings = _Timings()
-        model.client._client.event_hooks["response"].append(timings)  # observe only
+    async with observed_server(settings) as (model, timings):
         base = str(model.client.base_url).rstrip("/")
         async with httpx.AsyncClient(timeout=settings.timeout_s) as direct:
             for path, key in plan:
@@ -131,7 +115,7 @@ async def _one_call(
     model: ConnectedModel,
     prompt: PromptTemplate,
     options: PipelineOptions,
-    timings: _Timings,
+    timings: Timings,
     direct: httpx.AsyncClient,
     base: str,
 ) -> dict[str, Any]:

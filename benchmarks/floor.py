@@ -22,18 +22,17 @@ sentence, so each path meets each article cold.
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 from benchmarks.context import Size
 from benchmarks.sample import ROOT
 from benchmarks.stats import Row
+from benchmarks.timings import Timings, observed_server
 from concord.article import check_article
 from concord.pipeline import PipelineOptions, summarise
 from concord.prompts import load_prompt
-from concord.providers.connection import ConnectedModel, connect
-from concord.providers.profiles import parse_model_id
+from concord.providers.connection import ConnectedModel
 from concord.settings import Settings
 
 SECTION = "6 embedded model"
@@ -102,20 +101,8 @@ async def _anchor(model: ConnectedModel, text: str) -> dict[str, Any]:
     }
 
 
-class _Timings:
-    """llama.cpp's ``timings`` of every response on Concord's own client, read passively."""
-
-    def __init__(self) -> None:
-        self.seen: list[dict[str, Any]] = []
-
-    async def __call__(self, response: Any) -> None:
-        if response.request.url.path.endswith("/chat/completions"):
-            await response.aread()
-            self.seen.append(json.loads(response.content).get("timings") or {})
-
-
 async def _concord(
-    model: ConnectedModel, settings: Settings, text: str, timings: _Timings, version: str
+    model: ConnectedModel, settings: Settings, text: str, timings: Timings, version: str
 ) -> dict[str, Any]:
     prompt = load_prompt(version, settings.prompts_dir)
     options = PipelineOptions.from_settings(settings)
@@ -159,9 +146,7 @@ async def rows() -> list[Row]:
     measured: dict[str, dict[str, Any]] = {case: {} for case in CASES}
     for version in versions:
         # A fresh server per version: nothing one version read is in the cache of the next.
-        async with connect(settings, parse_model_id("local")) as model:
-            timings = _Timings()
-            model.client._client.event_hooks["response"].append(timings)  # observe only
+        async with observed_server(settings) as (model, timings):
             for n, case in enumerate(CASES):
                 text = (ROOT / "evals" / "cases" / case / "article.txt").read_text("utf-8")
                 # Alternate which path goes first, so neither always follows the other.

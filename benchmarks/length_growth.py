@@ -21,12 +21,11 @@ from typing import Any
 
 from benchmarks.context import Size
 from benchmarks.embedded import missing
-from benchmarks.floor import TIMEOUT_S, _anchor, _concord, _speeds, _Timings
+from benchmarks.floor import TIMEOUT_S, _anchor, _concord, _speeds
 from benchmarks.sample import ROOT
 from benchmarks.stats import Row
+from benchmarks.timings import observed_server
 from concord.chunks import PASS_OVERHEAD_TOKENS
-from concord.providers.connection import connect
-from concord.providers.profiles import parse_model_id
 from concord.settings import Settings
 
 SECTION = "7 article length"
@@ -57,9 +56,7 @@ async def rows(lengths: tuple[int, ...] = LENGTHS) -> list[Row]:
     for length in lengths:
         # A fresh server per length: every opening begins with the shorter ones, so on one
         # server llama.cpp's host-memory prompt cache would serve the shared beginning.
-        async with connect(settings, parse_model_id("local")) as model:
-            timings = _Timings()
-            model.client._client.event_hooks["response"].append(timings)  # observe only
+        async with observed_server(settings) as (model, timings):
             text = opening(source, length)
             concord = await _concord(model, settings, text, timings, settings.prompt_version)
             anchor = await _anchor(model, text) if _fits_anchor(len(text), model.window) else None
