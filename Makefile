@@ -50,9 +50,9 @@ serve: $(DEMO_STAMP)
 	$(BIN)/concord serve
 
 ## The second README command: lint, type-check, every test (the real model included), the eval gate.
-## pytest runs its test files on every core (pytest-xdist; at most TEST_WORKERS), each file on one
-## worker so its module fixtures start once: on this project's 2-core machine 4 min 32 s against
-## 8 min 55 s one file after another, in one session. TEST_WORKERS=0 runs them in this process.
+## pytest runs its test files on every core (pytest-xdist, at most TEST_WORKERS), each file on one
+## worker so its module fixtures start once (measured in docs/development.md); TEST_WORKERS=0
+## runs them in this process.
 TEST_WORKERS ?= 4
 PYTEST_PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n auto --maxprocesses=$(TEST_WORKERS) --dist loadfile)
 test: $(STAMP) system-packages lint
